@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The single source of truth for the `slmAssist.*` settings. Types and defaults come from
+ * this schema, the manifest's `contributes.configuration` must match it (a unit test checks),
+ * and the server only ever sees values that passed through {@link parseSettings}.
+ */
+export const settingsSchema = z.object({
+  model: z
+    .object({
+      /** Absolute path of the GGUF model file used for inline completion. Empty: no model. */
+      path: z.string().default(''),
+      /** Context window of the llama.cpp context, in tokens. */
+      contextSize: z.number().int().min(512).max(131072).default(4096),
+      /** CPU threads for llama.cpp. 0 lets the server choose. */
+      threads: z.number().int().min(0).max(256).default(0),
+    })
+    .prefault({}),
+  inlineCompletion: z
+    .object({
+      /** Whether the server answers `textDocument/inlineCompletion` at all. */
+      enabled: z.boolean().default(true),
+      /** Wait this long after the last keystroke before running the model. */
+      debounceMs: z.number().int().min(0).max(5000).default(75),
+      /** Most tokens generated for one suggestion. */
+      maxTokens: z.number().int().min(1).max(512).default(48),
+      /** After this many milliseconds of generation the text so far is returned. */
+      timeBudgetMs: z.number().int().min(100).max(60000).default(3000),
+      /** Tokens of text before the cursor given to the model. */
+      prefixTokens: z.number().int().min(16).max(32768).default(1536),
+      /** Tokens of text after the cursor given to the model. */
+      suffixTokens: z.number().int().min(0).max(8192).default(128),
+    })
+    .prefault({}),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Defaults of every setting, derived from the schema. */
+export const defaultSettings: Settings = settingsSchema.parse({});
+
+/** One setting that was rejected, named by its full setting name (`slmAssist.model.path`). */
+export interface SettingProblem {
+  setting: string;
+  message: string;
+}
+
+export interface ParsedSettings {
+  settings: Settings;
+  problems: SettingProblem[];
+}
+
+/** The settings whose change means the model must be loaded again. */
+export const modelReloadSettings = ['model.path', 'model.contextSize', 'model.threads'] as const;
+
+const SECTION = 'slmAssist';
+
+/**
+ * Validates a raw `slmAssist` settings object. Valid fields are kept; each invalid field is
+ * reported by its full setting name and falls back to its default, so one typo never
+ * switches the whole extension off.
+ */
+export function parseSettings(raw: unknown): ParsedSettings {
+  const whole = settingsSchema.safeParse(raw ?? {});
+  if (whole.success) return { settings: whole.data, problems: [] };
+
+  const problems: SettingProblem[] = [];
+  const source = isRecord(raw) ? raw : {};
+  if (!isRecord(raw) && raw !== undefined && raw !== null) {
+    problems.push({ setting: SECTION, message: `expected an object, got ${describe(raw)}` });
+  }
+  const salvaged: Record<string, unknown> = {};
+  for (const [groupName, groupSchema] of Object.entries(settingsSchema.shape)) {
+    const group = source[groupName];
+    if (group === undefined) continue;
+    if (!isRecord(group)) {
+      problems.push({ setting: `${SECTION}.${groupName}`, message: `expected an object, got ${describe(group)}` });
+      continue;
+    }
+    const kept: Record<string, unknown> = {};
+    const fields = (groupSchema as unknown as { unwrap(): z.ZodObject }).unwrap().shape as Record<string, z.ZodType>;
+    for (const [field, value] of Object.entries(group)) {
+      const fieldSchema = fields[field];
+      if (!fieldSchema) continue; // Unknown keys are ignored, as VS Code does for unknown settings.
+      const checked = fieldSchema.safeParse(value);
+      if (checked.success) kept[field] = checked.data;
+      else
+        problems.push({
+          setting: `${SECTION}.${groupName}.${field}`,
+          message: `${checked.error.issues.map((i) => i.message).join('; ')} (got ${describe(value)}); using the default ${JSON.stringify(
+            fieldSchema.parse(undefined),
+          )}`,
+        });
+    }
+    salvaged[groupName] = kept;
+  }
+  return { settings: settingsSchema.parse(salvaged), problems };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

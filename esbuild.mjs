@@ -1,0 +1,68 @@
+// Bundles the client, the server, the tools and the tests. esbuild does not type-check:
+// `npm run typecheck` does.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const watch = args.includes('--watch');
+const production = args.includes('--production');
+
+/** Every `*.test.ts` below a folder, for the test bundles. */
+function testFiles(dir) {
+  let out = [];
+  let entries = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out = out.concat(testFiles(path));
+    else if (name.endsWith('.test.ts') || name === 'index.ts') out.push(path);
+  }
+  return out;
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // node-llama-cpp is ESM with native binaries: it is loaded at run time with import(), never bundled.
+  external: ['vscode', 'node-llama-cpp'],
+};
+
+const builds = {
+  client: { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.js' },
+  server: { ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server/server.js' },
+  tools: {
+    ...common,
+    entryPoints: { makeModel: 'test/modelgen/cli.ts' },
+    outdir: 'dist/tools',
+  },
+  tests: {
+    ...common,
+    entryPoints: [...testFiles('test/unit'), ...testFiles('test/lsp'), ...testFiles('test/integration')],
+    outdir: 'dist/test',
+    outbase: 'test',
+    // Tests import mocha's globals; mocha itself is loaded by the runner.
+    external: [...common.external, 'mocha'],
+  },
+};
+
+const selected = Object.entries(builds).filter(([name, options]) => {
+  if (only && !only.includes(name)) return false;
+  return !Array.isArray(options.entryPoints) || options.entryPoints.length > 0;
+});
+
+if (watch) {
+  for (const [, options] of selected) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(selected.map(([, options]) => esbuild.build(options)));
+}
