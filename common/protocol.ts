@@ -1,9 +1,37 @@
-import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
-
 /**
  * Custom messages between the SLM Assist client and server. Everything else is standard LSP:
  * completions use `textDocument/inlineCompletion` (LSP 3.18).
+ *
+ * The client (vscode-languageclient 11) and the server (vscode-languageserver 10) each bundle
+ * their own copy of vscode-jsonrpc, whose message-type classes are nominal in TypeScript. So the
+ * messages are declared here as plain typed specs, with no runtime import, and each side sends
+ * them through the typed helpers in `client/src/protocol.ts` and `server/src/protocol.ts`. A
+ * change to a message's types still breaks the build on both sides.
  */
+
+/** A notification: its method and, at the type level only, its params. */
+export interface NotificationSpec<P> {
+  readonly method: string;
+  /** Type-level marker; never set. */
+  readonly _params?: P;
+}
+
+/** A request: its method and, at the type level only, its params and result. */
+export interface RequestSpec<P, R> {
+  readonly method: string;
+  /** Type-level marker; never set. */
+  readonly _params?: P;
+  /** Type-level marker; never set. */
+  readonly _result?: R;
+}
+
+function notification<P>(method: string): NotificationSpec<P> {
+  return { method };
+}
+
+function request<P, R>(method: string): RequestSpec<P, R> {
+  return { method };
+}
 
 /** What the server knows about the loaded model, read from the GGUF header. */
 export interface ModelInfo {
@@ -33,13 +61,7 @@ export interface StatusParams {
 }
 
 /** Server → client: the model host's state changed. Sent on every transition. */
-export namespace StatusNotification {
-  export const method = 'slmAssist/status' as const;
-  export const type = new NotificationType<StatusParams>(method);
-}
+export const StatusNotification = notification<StatusParams>('slmAssist/status');
 
 /** Client → server: load (or reload) the configured model now instead of on first use. */
-export namespace LoadModelRequest {
-  export const method = 'slmAssist/loadModel' as const;
-  export const type = new RequestType0<StatusParams, void>(method);
-}
+export const LoadModelRequest = request<void, StatusParams>('slmAssist/loadModel');

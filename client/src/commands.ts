@@ -1,0 +1,73 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { State } from 'vscode-languageclient/node';
+import { LoadModelRequest, type StatusParams } from '../../common/protocol';
+import { SECTION, updateGlobal } from './config';
+import type { Ctx } from './ctx';
+import { sendRequest0 } from './protocol';
+
+/**
+ * Registers every `slmAssist.*` command. Each id is written out in its `registerCommand` call so
+ * the manifest test can check it against `contributes.commands`.
+ */
+export function registerCommands(ctx: Ctx): void {
+  ctx.push(
+    vscode.commands.registerCommand('slmAssist.loadModel', () => loadModel(ctx)),
+    vscode.commands.registerCommand('slmAssist.selectModelFile', () => selectModelFile()),
+    vscode.commands.registerCommand('slmAssist.toggleInlineCompletions', () => toggleInlineCompletions()),
+    vscode.commands.registerCommand('slmAssist.restartServer', () => ctx.restart()),
+    vscode.commands.registerCommand('slmAssist.showLogs', () => ctx.log.show(true)),
+  );
+}
+
+/** Asks the server to load the configured model now and reports a failure. */
+async function loadModel(ctx: Ctx): Promise<void> {
+  if (ctx.client.state !== State.Running) {
+    const restart = 'Restart Server';
+    const choice = await vscode.window.showErrorMessage('SLM Assist: the server is not running.', restart);
+    if (choice === restart) await ctx.restart();
+    return;
+  }
+  let status: StatusParams;
+  try {
+    status = await sendRequest0(ctx.client, LoadModelRequest);
+  } catch (error) {
+    status = { state: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+  if (status.state === 'error') {
+    const showLogs = 'Show Logs';
+    const choice = await vscode.window.showErrorMessage(
+      `SLM Assist: the model could not be loaded: ${status.message ?? 'unknown error'}`,
+      showLogs,
+    );
+    if (choice === showLogs) ctx.log.show(true);
+  } else if (status.state === 'noModel') {
+    const select = 'Select Model File…';
+    const choice = await vscode.window.showInformationMessage('SLM Assist: no model file is set.', select);
+    if (choice === select) await selectModelFile();
+  }
+}
+
+/** Lets the user pick a GGUF file and stores it as `slmAssist.model.path` in the user settings. */
+async function selectModelFile(): Promise<void> {
+  const current = vscode.workspace.getConfiguration(SECTION).get<string>('model.path', '');
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Select a GGUF model file',
+    openLabel: 'Use Model',
+    canSelectMany: false,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    filters: { 'GGUF models': ['gguf'] },
+    defaultUri: current ? vscode.Uri.file(path.dirname(current)) : undefined,
+  });
+  const file = picked?.[0];
+  if (!file) return;
+  // The server reloads the model itself when `model.path` changes.
+  await updateGlobal('model.path', file.fsPath);
+}
+
+/** Flips `slmAssist.inlineCompletion.enabled` in the user settings. */
+async function toggleInlineCompletions(): Promise<void> {
+  const enabled = vscode.workspace.getConfiguration(SECTION).get<boolean>('inlineCompletion.enabled', true);
+  await updateGlobal('inlineCompletion.enabled', !enabled);
+}

@@ -1,0 +1,117 @@
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { StatusNotification } from '../../common/protocol';
+import { completionsEnabled, SECTION, SettingsWarnings } from './config';
+import { CrashErrorHandler, type CrashListener } from './errorHandler';
+import { createLanguageClient } from './languageClient';
+import { onNotification } from './protocol';
+import { RestartBudget } from './restartBudget';
+import { StatusBar } from './statusBar';
+
+/**
+ * The extension's state: the language client, the log channel, the status bar and everything to
+ * dispose. Commands get this object and nothing else (rust-analyzer's `Ctx`).
+ */
+export class Ctx implements CrashListener {
+  /** The "SLM Assist" log channel, shared with the language client. */
+  readonly log: vscode.LogOutputChannel;
+  readonly statusBar: StatusBar;
+  /** Created once; `start`/`stop` reuse it, so handlers registered here survive restarts. */
+  readonly client: LanguageClient;
+  private readonly crashes = new RestartBudget();
+  private readonly settingsWarnings: SettingsWarnings;
+  private hasRun = false;
+
+  constructor(private readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('SLM Assist', { log: true });
+    this.statusBar = new StatusBar(completionsEnabled());
+    this.settingsWarnings = new SettingsWarnings(this.log);
+    this.client = createLanguageClient(extension, this.log, new CrashErrorHandler(this.crashes, this));
+    this.push(
+      this.log,
+      this.statusBar,
+      onNotification(this.client, StatusNotification, (status) => this.statusBar.setStatus(status)),
+      this.client.onDidChangeState(({ newState }) => this.onClientState(newState)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration(SECTION)) return;
+        this.statusBar.setCompletionsEnabled(completionsEnabled());
+        this.settingsWarnings.check();
+      }),
+    );
+    this.settingsWarnings.check();
+  }
+
+  /** Adds disposables that live as long as the extension. */
+  push(...disposables: vscode.Disposable[]): void {
+    this.extension.subscriptions.push(...disposables);
+  }
+
+  /** Starts the server process. The model is not loaded here: the server loads it on first use. */
+  async start(): Promise<void> {
+    try {
+      await this.client.start();
+    } catch (error) {
+      const message = `SLM Assist server could not be started: ${errorMessage(error)}`;
+      this.log.error(message);
+      this.statusBar.setPhase('failed', message);
+    }
+  }
+
+  /** Stops the server process; the status bar says it is stopped until the next start. */
+  async stop(): Promise<void> {
+    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
+    if (this.client.state === State.Running) await this.client.stop();
+  }
+
+  /** Stops the server if it runs and starts it again, forgetting earlier crashes. */
+  async restart(): Promise<void> {
+    this.log.info('Restarting the SLM Assist server.');
+    this.crashes.reset();
+    await this.stop().catch((error: unknown) => this.log.warn(`Stopping the server failed: ${errorMessage(error)}`));
+    await this.start();
+  }
+
+  /** Stops the server for good; called from `deactivate`. */
+  async dispose(): Promise<void> {
+    // A client that is still starting cannot be stopped; let it finish first.
+    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
+    await this.client.dispose().catch((error: unknown) => this.log.warn(`Stopping the server failed: ${errorMessage(error)}`));
+  }
+
+  onCrashRestart(attempt: number, maxRestarts: number): void {
+    this.statusBar.setCrashRestart(attempt, maxRestarts);
+  }
+
+  onCrashGiveUp(message: string): void {
+    this.statusBar.setPhase('crashed', message);
+    void vscode.window.showErrorMessage(message, 'Restart', 'Show Logs').then((choice) => {
+      if (choice === 'Restart') return this.restart();
+      if (choice === 'Show Logs') this.log.show(true);
+    });
+  }
+
+  private onClientState(state: State): void {
+    switch (state) {
+      case State.Starting:
+        // A crash restart has already set its own 'restarting' phase with the attempt count.
+        if (this.statusBar.phase !== 'restarting') this.statusBar.setPhase(this.hasRun ? 'restarting' : 'starting');
+        break;
+      case State.Running:
+        this.hasRun = true;
+        this.statusBar.setPhase('running');
+        break;
+      case State.Stopped:
+        // 'crashed' and 'failed' carry the reason, and a crash restart passes through Stopped on its
+        // way back to Starting: none of them is a plain stop.
+        if (!['crashed', 'failed', 'restarting'].includes(this.statusBar.phase)) this.statusBar.setPhase('stopped');
+        break;
+      case State.StartFailed:
+        this.statusBar.setPhase('failed', 'SLM Assist server failed to start. See the log.');
+        break;
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,21 @@
+import type * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+
+let ctx: Ctx | undefined;
+
+/**
+ * Activates SLM Assist: registers the commands and starts the language server. Nothing
+ * expensive happens here; the server loads the model when it is first needed.
+ */
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  ctx = new Ctx(context);
+  registerCommands(ctx);
+  await ctx.start();
+}
+
+/** Stops the language server; VS Code waits for the returned promise. */
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,121 @@
+import type { ModelInfo, StatusParams } from '../../common/protocol';
+
+/**
+ * What the status bar item shows, computed from the client's state without `vscode` so the
+ * rules stay in one readable table.
+ */
+
+/** Where the language client's lifecycle is; the model's own state comes from the server. */
+export type ClientPhase =
+  /** First start after activation. */
+  | 'starting'
+  /** Started again after a stop or a crash. */
+  | 'restarting'
+  | 'running'
+  /** Stopped on purpose, or shut down after connection errors. */
+  | 'stopped'
+  /** Crashed too often and was not restarted. */
+  | 'crashed'
+  /** The server process could not be started at all. */
+  | 'failed';
+
+/** Everything the status bar item depends on. */
+export interface StatusInput {
+  phase: ClientPhase;
+  /** Last status the server sent; kept across restarts. */
+  status?: StatusParams;
+  /** `slmAssist.inlineCompletion.enabled`. */
+  completionsEnabled: boolean;
+  /** Set while restarting after a crash. */
+  crash?: { attempt: number; maxRestarts: number };
+  /** Why the server stopped or failed to start, when known. */
+  detail?: string;
+}
+
+/** The rendered item: text with codicons, tooltip, click command and whether it is an error. */
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  command: string;
+  error: boolean;
+}
+
+const SELECT_HINT = "No model: run 'SLM Assist: Select Model File…'";
+
+/** Computes the status bar item for the given state. */
+export function renderStatus(input: StatusInput): StatusView {
+  switch (input.phase) {
+    case 'starting':
+      return view('$(loading~spin) SLM', 'SLM Assist: starting the server…', 'slmAssist.showLogs');
+    case 'restarting': {
+      const count = input.crash ? ` (${input.crash.attempt}/${input.crash.maxRestarts})` : '';
+      const why = input.crash ? ' after a crash' : '';
+      const lines = [`SLM Assist: restarting the server${why}${count}…`, lastStatusLine(input.status)];
+      return view(`$(sync~spin) SLM: restarting${count}`, join(lines), 'slmAssist.showLogs');
+    }
+    case 'stopped': {
+      const lines = ['SLM Assist: the server is stopped.', input.detail, lastStatusLine(input.status), 'Click to restart it.'];
+      return view('$(debug-stop) SLM: stopped', join(lines), 'slmAssist.restartServer');
+    }
+    case 'crashed':
+    case 'failed': {
+      const lines = [input.detail ?? 'SLM Assist: the server is not running.', 'Click to restart it.'];
+      return view('$(error) SLM: server stopped', join(lines), 'slmAssist.restartServer', true);
+    }
+    case 'running':
+      return renderRunning(input);
+  }
+}
+
+function renderRunning(input: StatusInput): StatusView {
+  if (!input.completionsEnabled) {
+    return view(
+      '$(circle-slash) SLM: inline completions off',
+      'SLM Assist: inline completions are off. Click to turn them on.',
+      'slmAssist.toggleInlineCompletions',
+    );
+  }
+  const status = input.status;
+  if (!status) return view('$(loading~spin) SLM', 'SLM Assist: waiting for the server…', 'slmAssist.showLogs');
+  switch (status.state) {
+    case 'noModel':
+      return view('$(circle-slash) SLM', SELECT_HINT, 'slmAssist.selectModelFile');
+    case 'loading': {
+      const name = status.model?.name ?? 'model';
+      return view(`$(loading~spin) SLM: loading ${name}`, join([`SLM Assist: loading ${status.model?.path ?? 'the model'}…`, status.message]), 'slmAssist.showLogs');
+    }
+    case 'ready': {
+      const model = status.model;
+      const icon = status.message ? '$(warning)' : '$(sparkle)';
+      const tooltip = join([...(model ? modelLines(model) : []), status.message && `⚠ ${status.message}`, 'Click to turn inline completions off.']);
+      return view(`${icon} ${model?.name ?? 'SLM'}`, tooltip, 'slmAssist.toggleInlineCompletions');
+    }
+    case 'error':
+      return view('$(error) SLM', join([status.message ?? 'SLM Assist: the model could not be loaded.', 'Click to show the log.']), 'slmAssist.showLogs', true);
+  }
+}
+
+function modelLines(model: ModelInfo): string[] {
+  return [
+    `SLM Assist: ${model.name}`,
+    `Quantization: ${model.quantization}${model.fourBit ? '' : ' (not 4-bit)'}`,
+    `Context size: ${model.contextSize} tokens`,
+    `FIM: ${model.fim ? 'yes' : 'no (prefix only)'}`,
+    `Path: ${model.path}`,
+  ];
+}
+
+/** One line recalling the last known model state, shown while the server is away. */
+function lastStatusLine(status: StatusParams | undefined): string | undefined {
+  if (!status) return undefined;
+  const name = status.model ? ` (${status.model.name})` : '';
+  return `Last status: ${status.state}${name}${status.message ? `: ${status.message}` : ''}`;
+}
+
+function join(lines: (string | undefined)[]): string {
+  return lines.filter((line): line is string => !!line).join('\n');
+}
+
+function view(text: string, tooltip: string, command: string, error = false): StatusView {
+  return { text, tooltip, command, error };
+}

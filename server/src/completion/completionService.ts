@@ -1,0 +1,150 @@
+import type { InlineCompletionItem, Position } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Settings } from '../../../common/settings';
+import type { Logger } from '../log';
+import type { LoadedModel, ModelHost } from '../model/modelHost';
+import { AbortedError, delay } from '../util/abort';
+import { CompletionCache } from './cache/completionCache';
+import { documentWindow } from './context/documentWindow';
+import { generate, type GenerateResult } from './generate/generate';
+import { postprocess } from './postprocess/postprocess';
+import { buildPrompt, templates } from './prompt/template';
+
+/** What one completion request did, for the log and the benchmark. */
+export interface CompletionTrace {
+  uri: string;
+  /** 'cache' when answered without the model. */
+  source: 'model' | 'cache' | 'none';
+  generation?: Omit<GenerateResult, 'text'>;
+  /** Milliseconds from the request's arrival to its answer. */
+  totalMs: number;
+  items: number;
+}
+
+/** Tokens kept free in the context for the template's special tokens. */
+const TEMPLATE_SLACK = 8;
+
+/**
+ * Answers inline-completion requests: window → prompt → generate → postprocess, with a cache in
+ * front. Only the newest request runs: each new one aborts the one before it, which stops the
+ * model within one batch, so a burst of keystrokes costs one generation.
+ */
+export class CompletionService {
+  private latest?: AbortController;
+  private readonly cache = new CompletionCache(64);
+  /** The prefix window's start per document, so the prompt only grows while the user types. */
+  private readonly anchors = new Map<string, number>();
+
+  constructor(
+    private readonly host: ModelHost,
+    private readonly settings: () => Settings,
+    private readonly log: Logger,
+    private readonly onTrace?: (trace: CompletionTrace) => void,
+  ) {}
+
+  /** Forgets what is known about a closed document. */
+  forget(uri: string): void {
+    this.anchors.delete(uri);
+  }
+
+  /** Drops cached completions (the model changed). */
+  clear(): void {
+    this.cache.clear();
+    this.anchors.clear();
+  }
+
+  async provide(document: TextDocument, position: Position, cancel: AbortSignal): Promise<InlineCompletionItem[]> {
+    const started = performance.now();
+    const settings = this.settings().inlineCompletion;
+    this.latest?.abort();
+    const controller = new AbortController();
+    this.latest = controller;
+    const onCancel = (): void => controller.abort();
+    cancel.addEventListener('abort', onCancel, { once: true });
+    const trace: CompletionTrace = { uri: document.uri, source: 'none', totalMs: 0, items: 0 };
+    try {
+      if (!settings.enabled) return [];
+      const loaded = await this.host.acquire();
+      if (!loaded) return [];
+      const text = document.getText();
+      const offset = document.offsetAt(position);
+      const countTokens = (s: string): number => loaded.model.tokenize(s).length;
+      const budget = Math.max(16, loaded.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
+      const window = documentWindow(
+        text,
+        offset,
+        { prefixTokens: Math.min(settings.prefixTokens, budget), suffixTokens: settings.suffixTokens },
+        countTokens,
+        this.anchors.get(document.uri),
+      );
+      this.anchors.set(document.uri, window.prefixStart);
+
+      const cached = this.cache.get(window.prefix, window.suffix);
+      if (cached !== undefined) {
+        trace.source = 'cache';
+        return this.items(cached, position, trace);
+      }
+      if (settings.debounceMs > 0) await delay(settings.debounceMs, controller.signal);
+
+      const result = await this.host.exclusive.run(() => this.run(loaded, window, controller.signal));
+      trace.source = 'model';
+      const { text: raw, ...generation } = result;
+      trace.generation = generation;
+      const completion = postprocess({
+        completion: raw,
+        linePrefix: window.linePrefix,
+        lineSuffix: window.lineSuffix,
+        suffix: window.suffix,
+        eol: window.eol,
+      });
+      if (completion !== undefined) this.cache.set(window.prefix, window.suffix, completion);
+      return this.items(completion, position, trace);
+    } catch (error) {
+      if (error instanceof AbortedError) return [];
+      throw error;
+    } finally {
+      cancel.removeEventListener('abort', onCancel);
+      if (this.latest === controller) this.latest = undefined;
+      trace.totalMs = performance.now() - started;
+      this.report(trace);
+    }
+  }
+
+  private run(
+    loaded: LoadedModel,
+    window: ReturnType<typeof documentWindow>,
+    signal: AbortSignal,
+  ): Promise<GenerateResult> {
+    const settings = this.settings().inlineCompletion;
+    const template = loaded.fim ? templates.psm : templates.prefixOnly;
+    const prompt = buildPrompt(
+      template,
+      { prefix: loaded.model.tokenize(window.prefix), suffix: loaded.fim ? loaded.model.tokenize(window.suffix) : [] },
+      loaded.fim,
+    );
+    return generate(loaded.model, loaded.sequence, prompt, {
+      maxTokens: settings.maxTokens,
+      timeBudgetMs: settings.timeBudgetMs,
+      signal,
+      stopAtNewline: window.lineSuffix.trim() !== '',
+      promptChunk: 64,
+    });
+  }
+
+  private items(completion: string | undefined, position: Position, trace: CompletionTrace): InlineCompletionItem[] {
+    if (!completion) return [];
+    trace.items = 1;
+    return [{ insertText: completion, range: { start: position, end: position } }];
+  }
+
+  private report(trace: CompletionTrace): void {
+    const g = trace.generation;
+    this.log.debug(
+      `completion ${trace.source} ${Math.round(trace.totalMs)} ms` +
+        (g
+          ? `: prompt ${g.promptTokens} tokens (${g.evaluatedTokens} evaluated), ${g.generatedTokens} generated, first token ${Math.round(g.firstTokenMs ?? -1)} ms, stop ${g.stopReason}`
+          : ''),
+    );
+    this.onTrace?.(trace);
+  }
+}

@@ -1,0 +1,108 @@
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { AbortedError, throwIfAborted } from '../../util/abort';
+
+/** Options of one generation. */
+export interface GenerateOptions {
+  /** Most tokens to generate. */
+  maxTokens: number;
+  /** After this long (from the start of the call) the text so far is returned. */
+  timeBudgetMs: number;
+  /** Stops the work between two batches; the call then rejects with AbortedError. */
+  signal: AbortSignal;
+  /** Stop at the first line break (the cursor is mid-line, so only one line can be shown). */
+  stopAtNewline: boolean;
+  /** Prompt tokens evaluated per batch; the signal is checked between batches. */
+  promptChunk: number;
+  /** Keep generating past end-of-generation tokens (the benchmark only, so every run does the same work). */
+  ignoreEog?: boolean;
+}
+
+export type StopReason = 'eog' | 'maxTokens' | 'newline' | 'timeBudget' | 'aborted';
+
+/** What a generation produced and what it cost. */
+export interface GenerateResult {
+  text: string;
+  stopReason: StopReason;
+  /** Tokens in the prompt. */
+  promptTokens: number;
+  /** Prompt tokens that had to be evaluated (the rest came from the KV cache). */
+  evaluatedTokens: number;
+  generatedTokens: number;
+  /** Milliseconds from the call to the first generated token (undefined if none). */
+  firstTokenMs?: number;
+  totalMs: number;
+}
+
+/**
+ * Runs a prompt on a context sequence, reusing whatever prefix of it the sequence already
+ * holds in its KV cache, and generates greedily. Long prompt evaluations are split into
+ * chunks so that a cancellation stops the work within one chunk: llama.cpp does not stop a
+ * prompt evaluation that is under way.
+ */
+export async function generate(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): Promise<GenerateResult> {
+  // Token ids come from the model's own tokenizer; node-llama-cpp brands them as Token.
+  const prompt = promptIds as Token[];
+  const started = performance.now();
+  const elapsed = (): number => performance.now() - started;
+  throwIfAborted(options.signal);
+  if (prompt.length === 0) throw new Error('generate: the prompt is empty');
+
+  // Keep the cached tokens that match the prompt; the last prompt token is always evaluated
+  // again because its logits are what the first generated token is sampled from.
+  let reuse = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
+  if (reuse < sequence.nextTokenIndex) {
+    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+    // Erasing can drop more than asked (e.g. with sliding-window attention); trust the sequence.
+    reuse = Math.min(reuse, sequence.nextTokenIndex);
+  }
+  const pending = prompt.slice(reuse, prompt.length - 1);
+  for (let start = 0; start < pending.length; start += options.promptChunk) {
+    throwIfAborted(options.signal);
+    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + options.promptChunk));
+  }
+  throwIfAborted(options.signal);
+
+  const generated: Token[] = [];
+  let text = '';
+  let stopReason: StopReason = 'maxTokens';
+  let firstTokenMs: number | undefined;
+  const last = prompt[prompt.length - 1];
+  for await (const token of sequence.evaluate([last], { temperature: 0 })) {
+    firstTokenMs ??= elapsed();
+    if (options.signal.aborted) {
+      stopReason = 'aborted';
+      break;
+    }
+    if (!options.ignoreEog && model.isEogToken(token)) {
+      stopReason = 'eog';
+      break;
+    }
+    generated.push(token);
+    text = model.detokenize(generated);
+    if (options.stopAtNewline && text.includes('\n')) {
+      text = text.slice(0, text.indexOf('\n'));
+      stopReason = 'newline';
+      break;
+    }
+    if (generated.length >= options.maxTokens) break;
+    if (elapsed() >= options.timeBudgetMs) {
+      stopReason = 'timeBudget';
+      break;
+    }
+  }
+  if (stopReason === 'aborted') throw new AbortedError();
+  return {
+    text,
+    stopReason,
+    promptTokens: prompt.length,
+    evaluatedTokens: prompt.length - reuse,
+    generatedTokens: generated.length,
+    firstTokenMs,
+    totalMs: elapsed(),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Prompt layouts as data: a template is the order in which segments are concatenated, so adding a
+ * layout (SPM, a model's own quirk) is a new table entry rather than a new branch.
+ */
+
+/** One piece of a prompt: a FIM marker token, or the tokenized text before / after the cursor. */
+export type Segment = 'fimPrefix' | 'fimSuffix' | 'fimMiddle' | 'prefix' | 'suffix';
+
+/** Names of the known layouts. */
+export type TemplateName = 'psm' | 'prefixOnly';
+
+/**
+ * The known layouts. `psm` is fill-in-the-middle in prefix-suffix-middle order; `prefixOnly`
+ * is plain continuation, for models without FIM tokens.
+ */
+export const templates: Record<TemplateName, readonly Segment[]> = {
+  psm: ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle'],
+  prefixOnly: ['prefix'],
+};
+
+/** The model's fill-in-the-middle marker token ids. */
+export interface FimTokens {
+  prefix: number;
+  suffix: number;
+  middle: number;
+}
+
+/**
+ * Concatenates the segments of `template` into one token sequence.
+ *
+ * @throws Error when the template uses a FIM marker and `fim` is not given (the model has no FIM tokens).
+ */
+export function buildPrompt(
+  template: readonly Segment[],
+  parts: { prefix: number[]; suffix: number[] },
+  fim?: FimTokens,
+): number[] {
+  const prompt: number[] = [];
+  for (const segment of template) {
+    switch (segment) {
+      case 'prefix':
+        pushAll(prompt, parts.prefix);
+        break;
+      case 'suffix':
+        pushAll(prompt, parts.suffix);
+        break;
+      case 'fimPrefix':
+      case 'fimSuffix':
+      case 'fimMiddle':
+        if (!fim) {
+          throw new Error(
+            `The prompt template uses the "${segment}" segment, but the model has no fill-in-the-middle tokens; ` +
+              `use the "prefixOnly" template for this model.`,
+          );
+        }
+        prompt.push(segment === 'fimPrefix' ? fim.prefix : segment === 'fimSuffix' ? fim.suffix : fim.middle);
+        break;
+    }
+  }
+  return prompt;
+}
+
+/** Appends without spreading: `push(...tokens)` overflows the call stack for very long token arrays. */
+function pushAll(target: number[], tokens: readonly number[]): void {
+  for (const token of tokens) target.push(token);
+}

@@ -1,0 +1,84 @@
+import {
+  createConnection,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { LoadModelRequest, StatusNotification } from '../../common/protocol';
+import { SettingsStore } from './settingsStore';
+import { CompletionService } from './completion/completionService';
+import { connectionLogger } from './connectionLogger';
+import { ModelHost } from './model/modelHost';
+import { onRequest, sendNotification } from './protocol';
+
+// In --stdio mode stdout carries the protocol: nothing else may write to it.
+console.log = console.error;
+console.info = console.error;
+
+/**
+ * The SLM Assist language server. Run by the extension over node IPC, or standalone by any LSP
+ * client: `node dist/server/server.js --stdio`.
+ */
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const log = connectionLogger(connection);
+const store = new SettingsStore(connection, log);
+const host = new ModelHost(store.current.model, log, (status) => {
+  void sendNotification(connection, StatusNotification, status);
+});
+const completions = new CompletionService(host, () => store.current, log);
+
+connection.onInitialize((params): InitializeResult => {
+  store.initialize(params);
+  void host.configure(store.current.model);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      inlineCompletionProvider: {},
+    },
+    serverInfo: { name: 'slm-assist', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => {
+  void sendNotification(connection, StatusNotification, host.status);
+  if (store.canPull) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'slmAssist' });
+});
+
+connection.onDidChangeConfiguration(async (params) => {
+  await store.update(params.settings);
+  completions.clear();
+  await host.configure(store.current.model);
+});
+
+connection.languages.inlineCompletion.on(async (params, token) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!document) return null;
+  return completions.provide(document, params.position, abortSignalOf(token));
+});
+
+onRequest(connection, LoadModelRequest, async () => {
+  await host.load();
+  return host.status;
+});
+
+documents.onDidClose((event) => completions.forget(event.document.uri));
+
+connection.onShutdown(async () => {
+  await host.dispose();
+});
+
+/** An AbortSignal that fires when the LSP request is cancelled ($/cancelRequest). */
+function abortSignalOf(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,44 @@
+import type { Connection, InitializeParams } from 'vscode-languageserver/node';
+import { defaultSettings, parseSettings, type Settings } from '../../common/settings';
+import type { Logger } from './log';
+
+/**
+ * The server's validated settings. They arrive as `initializationOptions` and then with
+ * `workspace/didChangeConfiguration` (`{ settings: { slmAssist: {...} } }`); a client that sends
+ * no settings there but supports `workspace/configuration` is asked for the `slmAssist` section.
+ * Every invalid value is reported by its full setting name and only that field falls back.
+ */
+export class SettingsStore {
+  current: Settings = defaultSettings;
+  canPull = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly log: Logger,
+  ) {}
+
+  initialize(params: InitializeParams): void {
+    this.canPull = params.capabilities.workspace?.configuration === true;
+    this.apply(params.initializationOptions);
+  }
+
+  async update(settings: unknown): Promise<void> {
+    const section = isRecord(settings) ? settings.slmAssist : undefined;
+    if (section !== undefined) return this.apply(section);
+    if (this.canPull) this.apply(await this.connection.workspace.getConfiguration('slmAssist'));
+  }
+
+  private apply(raw: unknown): void {
+    const { settings, problems } = parseSettings(raw);
+    this.current = settings;
+    for (const problem of problems) {
+      const message = `Invalid setting ${problem.setting}: ${problem.message}`;
+      this.log.warn(message);
+      void this.connection.window.showWarningMessage(`SLM Assist: ${message}`);
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

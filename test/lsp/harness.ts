@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import {
+  CancellationTokenSource,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DidChangeConfigurationNotification,
+  InitializeRequest,
+  InitializedNotification,
+  InlineCompletionRequest,
+  InlineCompletionTriggerKind,
+  LogMessageNotification,
+  ShowMessageNotification,
+  ShutdownRequest,
+  ExitNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type InitializeResult,
+  type InlineCompletionItem,
+  type InlineCompletionList,
+  type LogMessageParams,
+  type Position,
+  type ProtocolConnection,
+  type ShowMessageParams,
+} from 'vscode-languageserver-protocol/node';
+import type { StatusParams } from '../../common/protocol';
+import { StatusNotification } from '../../common/protocol';
+
+/** The built server the tests run, exactly as an editor would start it. */
+export const serverPath = resolve(__dirname, '../../server/server.js');
+
+export interface StartOptions {
+  initializationOptions?: unknown;
+}
+
+/**
+ * An LSP client for the tests: spawns `node dist/server/server.js --stdio` and speaks real
+ * JSON-RPC to it. Everything the server says is recorded, and tests wait on those events.
+ */
+export class LspClient {
+  readonly statuses: StatusParams[] = [];
+  readonly logs: LogMessageParams[] = [];
+  readonly messages: ShowMessageParams[] = [];
+  stderr = '';
+  initializeResult?: InitializeResult;
+  private waiters: Array<() => void> = [];
+  private version = new Map<string, number>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly process: ChildProcess,
+    readonly connection: ProtocolConnection,
+  ) {
+    this.exited = new Promise((done) => process.once('exit', (code, signal) => done({ code, signal })));
+    process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    connection.onNotification(StatusNotification.method, (status: StatusParams) => {
+      this.statuses.push(status);
+      this.notify();
+    });
+    connection.onNotification(LogMessageNotification.type, (params) => {
+      this.logs.push(params);
+      this.notify();
+    });
+    connection.onNotification(ShowMessageNotification.type, (params) => {
+      this.messages.push(params);
+      this.notify();
+    });
+    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('workspace/configuration', () => [null]);
+  }
+
+  static async start(options: StartOptions = {}): Promise<LspClient> {
+    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
+    connection.listen();
+    const client = new LspClient(child, connection);
+    client.initializeResult = await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { textDocument: { inlineCompletion: { dynamicRegistration: false } } },
+      initializationOptions: options.initializationOptions,
+    });
+    await connection.sendNotification(InitializedNotification.type, {});
+    return client;
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  /** Resolves with the first recorded event that matches, waiting for new ones as they arrive. */
+  waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. stderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
+      const check = (): void => {
+        const found = find();
+        if (found !== undefined) {
+          clearTimeout(timer);
+          resolve(found);
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  /** Waits for a status notification in the given state, after `from` statuses already seen. */
+  waitForStatus(state: StatusParams['state'], from = 0): Promise<StatusParams> {
+    return this.waitFor(() => this.statuses.slice(from).find((s) => s.state === state), `status "${state}"`);
+  }
+
+  async open(uri: string, text: string, languageId = 'typescript'): Promise<void> {
+    this.version.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId, version: 1, text },
+    });
+  }
+
+  /** Replaces a document's whole text. */
+  async replace(uri: string, text: string): Promise<void> {
+    const version = (this.version.get(uri) ?? 0) + 1;
+    this.version.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+  }
+
+  /** Inserts text at a position (an incremental change, as an editor sends per keystroke). */
+  async insert(uri: string, position: Position, text: string): Promise<void> {
+    const version = (this.version.get(uri) ?? 0) + 1;
+    this.version.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ range: { start: position, end: position }, text }],
+    });
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  async configure(settings: unknown): Promise<void> {
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { slmAssist: settings } });
+  }
+
+  /** Asks for inline completions; returns the items' texts. */
+  async complete(uri: string, position: Position, cancel?: CancellationTokenSource): Promise<string[]> {
+    const result: InlineCompletionList | InlineCompletionItem[] | null = await this.connection.sendRequest(
+      InlineCompletionRequest.type,
+      { textDocument: { uri }, position, context: { triggerKind: InlineCompletionTriggerKind.Automatic } },
+      cancel?.token,
+    );
+    const items = result === null ? [] : Array.isArray(result) ? result : result.items;
+    return items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      try {
+        await this.connection.sendRequest(ShutdownRequest.type);
+        await this.connection.sendNotification(ExitNotification.type);
+      } catch {
+        this.process.kill('SIGKILL');
+      }
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.connection.dispose();
+  }
+}
+
+/** The position just after the last character of `text`. */
+export function endOf(text: string): Position {
+  const lines = text.split('\n');
+  return { line: lines.length - 1, character: lines[lines.length - 1].length };
+}
