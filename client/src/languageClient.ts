@@ -5,6 +5,9 @@ import {
   type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
+  type ClientCapabilities,
+  type FeatureState,
+  type StaticFeature,
 } from 'vscode-languageclient/node';
 import { readSection, SECTION } from './config';
 
@@ -35,5 +38,22 @@ export function createLanguageClient(
     outputChannel,
     errorHandler,
   };
-  return new LanguageClient('slmAssist', 'SLM Assist', serverOptions, clientOptions);
+  const client = new LanguageClient('slmAssist', 'SLM Assist', serverOptions, clientOptions);
+  client.registerFeature(settingsProblemsFeature);
+  return client;
 }
+
+/**
+ * Tells the server that this client shows invalid settings itself (with an "Open Settings"
+ * button), so the server only logs them. Other LSP clients get the server's own message.
+ */
+const settingsProblemsFeature: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), slmAssist: { showsSettingsProblems: true } };
+  },
+  initialize(): void {},
+  getState(): FeatureState {
+    return { kind: 'static' };
+  },
+  clear(): void {},
+};

@@ -11,6 +11,10 @@ import type { Logger } from './log';
 export class SettingsStore {
   current: Settings = defaultSettings;
   canPull = false;
+  /** The SLM Assist extension shows invalid settings itself; other clients get a message from here. */
+  private clientShowsProblems = false;
+  /** Problems already reported, so an unchanged bad value is not reported on every change. */
+  private reported = new Set<string>();
 
   constructor(
     private readonly connection: Connection,
@@ -19,6 +23,8 @@ export class SettingsStore {
 
   initialize(params: InitializeParams): void {
     this.canPull = params.capabilities.workspace?.configuration === true;
+    const experimental = params.capabilities.experimental as { slmAssist?: { showsSettingsProblems?: boolean } } | undefined;
+    this.clientShowsProblems = experimental?.slmAssist?.showsSettingsProblems === true;
     this.apply(params.initializationOptions);
   }
 
@@ -31,10 +37,13 @@ export class SettingsStore {
   private apply(raw: unknown): void {
     const { settings, problems } = parseSettings(raw);
     this.current = settings;
+    const seen = this.reported;
+    this.reported = new Set(problems.map((p) => `${p.setting}: ${p.message}`));
     for (const problem of problems) {
+      if (seen.has(`${problem.setting}: ${problem.message}`)) continue;
       const message = `Invalid setting ${problem.setting}: ${problem.message}`;
       this.log.warn(message);
-      void this.connection.window.showWarningMessage(`SLM Assist: ${message}`);
+      if (!this.clientShowsProblems) void this.connection.window.showWarningMessage(`SLM Assist: ${message}`);
     }
   }
 }
