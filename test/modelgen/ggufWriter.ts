@@ -150,24 +150,50 @@ function align(n: number): number {
 
 /** Writes a complete GGUF file. Returns its size in bytes. */
 export function writeGguf(path: string, metadata: Array<[string, GgufValue]>, tensors: TensorSpec[]): number {
+  for (const tensor of tensors) validateTensor(tensor);
+  const header = encodeHeader(metadata, tensors);
   const fd = openSync(path, 'w');
   try {
-    const header = encodeHeader(metadata, tensors);
-    writeSync(fd, header);
+    writeAll(fd, header);
     let written = header.length;
     for (const tensor of tensors) {
       const elements = count(tensor);
       const bytes = tensorBytes(tensor.type, elements);
+      let produced = 0;
       for (const slice of tensorSlices(tensor, elements)) {
-        writeSync(fd, slice);
+        writeAll(fd, slice);
+        produced += slice.length;
       }
+      if (produced !== bytes) throw new Error(`tensor ${tensor.name}: wrote ${produced} bytes, expected ${bytes}`);
       const pad = align(bytes) - bytes;
-      if (pad > 0) writeSync(fd, Buffer.alloc(pad));
+      if (pad > 0) writeAll(fd, Buffer.alloc(pad));
       written += align(bytes);
     }
     return written;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `writeSync` may write less than asked; loop until the whole buffer is out. */
+function writeAll(fd: number, buffer: Buffer): void {
+  let offset = 0;
+  while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+}
+
+/**
+ * Rejects tensors the writer would otherwise encode into a corrupt file: quantized rows must be
+ * whole 32-element blocks, and explicit data must hold exactly the tensor's element count.
+ */
+function validateTensor(tensor: TensorSpec): void {
+  if (tensor.dims.length === 0 || tensor.dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(`tensor ${tensor.name}: bad dims [${tensor.dims.join(', ')}]`);
+  }
+  if ((tensor.type === 'Q4_0' || tensor.type === 'Q8_0') && tensor.dims[0] % 32 !== 0) {
+    throw new Error(`tensor ${tensor.name}: ${tensor.type} needs a row length that is a multiple of 32, got ${tensor.dims[0]}`);
+  }
+  if (tensor.data instanceof Float32Array && tensor.data.length !== count(tensor)) {
+    throw new Error(`tensor ${tensor.name}: ${tensor.data.length} values for ${count(tensor)} elements`);
   }
 }
 
@@ -195,6 +221,15 @@ function randomTensorBytes(type: TensorType, n: number): Buffer {
     randomFillSync(out);
     const scale = f32ToF16(type === 'Q4_0' ? 0.005 : 0.0002);
     for (let b = 0; b < out.length; b += blockBytes) out.writeUInt16LE(scale, b);
+    return out;
+  }
+  if (type === 'F16') {
+    // Random sign and mantissa with a fixed exponent: |w| in [2^-6, 2^-5) = [0.0156, 0.031).
+    // Built from the bits directly: converting hundreds of millions of floats one by one is slow.
+    const out = Buffer.alloc(n * 2);
+    randomFillSync(out);
+    const halves = new Uint16Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) halves[i] = (halves[i] & 0x83ff) | (9 << 10);
     return out;
   }
   const values = new Float32Array(n);
@@ -255,15 +290,63 @@ function quantizeQ8_0(values: Float32Array): Buffer {
     const id = d !== 0 ? 1 / d : 0;
     const o = block * 34;
     out.writeUInt16LE(f32ToF16(d), o);
-    for (let j = 0; j < 32; j++) out.writeInt8(Math.round(values[base + j] * id), o + 2 + j);
+    for (let j = 0; j < 32; j++) {
+      // roundf() rounds halves away from zero; Math.round rounds them up.
+      const x = values[base + j] * id;
+      out.writeInt8(Math.sign(x) * Math.round(Math.abs(x)), o + 2 + j);
+    }
   }
   return out;
 }
 
+/** Decodes `count` values stored as `type` (the inverse of `encodeValues`, up to quantization error). */
+export function decodeValues(type: TensorType, bytes: Buffer, count: number): Float32Array {
+  const out = new Float32Array(count);
+  switch (type) {
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = bytes.readFloatLE(i * 4);
+      return out;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = f16ToF32(bytes.readUInt16LE(i * 2));
+      return out;
+    case 'Q4_0':
+      for (let block = 0; block < count / 32; block++) {
+        const o = block * 18;
+        const d = f16ToF32(bytes.readUInt16LE(o));
+        for (let j = 0; j < 16; j++) {
+          out[block * 32 + j] = ((bytes[o + 2 + j] & 0x0f) - 8) * d;
+          out[block * 32 + j + 16] = ((bytes[o + 2 + j] >> 4) - 8) * d;
+        }
+      }
+      return out;
+    case 'Q8_0':
+      for (let block = 0; block < count / 32; block++) {
+        const o = block * 34;
+        const d = f16ToF32(bytes.readUInt16LE(o));
+        for (let j = 0; j < 32; j++) out[block * 32 + j] = bytes.readInt8(o + 2 + j) * d;
+      }
+      return out;
+  }
+}
+
+/** The number a half-precision bit pattern stands for. */
+export function f16ToF32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
 /** IEEE half-precision bits of a number (round to nearest). */
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
 export function f32ToF16(value: number): number {
-  const f32 = new Float32Array([value]);
-  const bits = new Uint32Array(f32.buffer)[0];
+  if (Number.isNaN(value)) return 0x7e00;
+  f32Scratch[0] = value;
+  const bits = u32Scratch[0];
   const sign = (bits >>> 16) & 0x8000;
   const exp = ((bits >>> 23) & 0xff) - 127 + 15;
   let mant = bits & 0x7fffff;
