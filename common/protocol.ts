@@ -65,3 +65,33 @@ export const StatusNotification = notification<StatusParams>('slmAssist/status')
 
 /** Client → server: load (or reload) the configured model now instead of on first use. */
 export const LoadModelRequest = request<void, StatusParams>('slmAssist/loadModel');
+
+/** What one inline-completion request did and what it cost. */
+export interface CompletionTrace {
+  uri: string;
+  /** `model`: generated; `cache`: answered from the cache without the model; `none`: nothing ran (cancelled, disabled, no model). */
+  source: 'model' | 'cache' | 'none';
+  /** Whether a newer request or `$/cancelRequest` cancelled this one. */
+  cancelled: boolean;
+  /** Present when the model ran. */
+  generation?: {
+    promptTokens: number;
+    /** Prompt tokens evaluated; the rest were reused from the KV cache. */
+    evaluatedTokens: number;
+    generatedTokens: number;
+    /** From the start of the generation to the first generated token. */
+    firstTokenMs?: number;
+    totalMs: number;
+    stopReason: string;
+  };
+  /** From the request's arrival to its answer, debounce included. */
+  totalMs: number;
+  items: number;
+}
+
+/**
+ * Server → client, only to clients that ask for it with the experimental client capability
+ * `slmAssist.completionTraces`: one per inline-completion request. The tests and the benchmark
+ * read what the server did from it.
+ */
+export const CompletionTraceNotification = notification<CompletionTrace>('slmAssist/completionTrace');

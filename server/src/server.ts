@@ -8,7 +8,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { LoadModelRequest, StatusNotification } from '../../common/protocol';
+import { CompletionTraceNotification, LoadModelRequest, StatusNotification } from '../../common/protocol';
 import { SettingsStore } from './settingsStore';
 import { CompletionService } from './completion/completionService';
 import { connectionLogger } from './connectionLogger';
@@ -30,10 +30,15 @@ const store = new SettingsStore(connection, log);
 const host = new ModelHost(store.current.model, log, (status) => {
   void sendNotification(connection, StatusNotification, status);
 });
-const completions = new CompletionService(host, () => store.current, log);
+let sendTraces = false;
+const completions = new CompletionService(host, () => store.current, log, (trace) => {
+  if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
+});
 
 connection.onInitialize((params): InitializeResult => {
   store.initialize(params);
+  const experimental = params.capabilities.experimental as { slmAssist?: { completionTraces?: boolean } } | undefined;
+  sendTraces = experimental?.slmAssist?.completionTraces === true;
   void host.configure(store.current.model);
   return {
     capabilities: {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   CancellationTokenSource,
@@ -25,8 +26,8 @@ import {
   type ProtocolConnection,
   type ShowMessageParams,
 } from 'vscode-languageserver-protocol/node';
-import type { StatusParams } from '../../common/protocol';
-import { StatusNotification } from '../../common/protocol';
+import type { CompletionTrace, StatusParams } from '../../common/protocol';
+import { CompletionTraceNotification, LoadModelRequest, StatusNotification } from '../../common/protocol';
 
 /** The built server the tests run, exactly as an editor would start it. */
 export const serverPath = resolve(__dirname, '../../server/server.js');
@@ -41,6 +42,7 @@ export interface StartOptions {
  */
 export class LspClient {
   readonly statuses: StatusParams[] = [];
+  readonly traces: CompletionTrace[] = [];
   readonly logs: LogMessageParams[] = [];
   readonly messages: ShowMessageParams[] = [];
   stderr = '';
@@ -57,6 +59,10 @@ export class LspClient {
     process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     connection.onNotification(StatusNotification.method, (status: StatusParams) => {
       this.statuses.push(status);
+      this.notify();
+    });
+    connection.onNotification(CompletionTraceNotification.method, (trace: CompletionTrace) => {
+      this.traces.push(trace);
       this.notify();
     });
     connection.onNotification(LogMessageNotification.type, (params) => {
@@ -82,7 +88,10 @@ export class LspClient {
     client.initializeResult = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: null,
-      capabilities: { textDocument: { inlineCompletion: { dynamicRegistration: false } } },
+      capabilities: {
+        textDocument: { inlineCompletion: { dynamicRegistration: false } },
+        experimental: { slmAssist: { completionTraces: true } },
+      },
       initializationOptions: options.initializationOptions,
     });
     await connection.sendNotification(InitializedNotification.type, {});
@@ -106,6 +115,19 @@ export class LspClient {
       };
       check();
     });
+  }
+
+  /** The server's resident memory, from /proc. */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+    if (!kb) throw new Error('VmRSS not found in /proc status');
+    return Number(kb[1]) * 1024;
+  }
+
+  /** Whether the server process is still running. */
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
   }
 
   /** Waits for a status notification in the given state, after `from` statuses already seen. */
@@ -159,6 +181,11 @@ export class LspClient {
     return items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
   }
 
+  /** Asks the server to load the configured model now; resolves with the resulting status. */
+  loadModel(): Promise<StatusParams> {
+    return this.connection.sendRequest(LoadModelRequest.method);
+  }
+
   async stop(): Promise<void> {
     if (this.process.exitCode === null && this.process.signalCode === null) {
       try {
@@ -179,4 +206,12 @@ export class LspClient {
 export function endOf(text: string): Position {
   const lines = text.split('\n');
   return { line: lines.length - 1, character: lines[lines.length - 1].length };
+}
+
+/** Settings for tests: one thread (two threads spin-wait on tiny models), no debounce. */
+export function testSettings(modelPath: string, inlineCompletion: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model: { path: modelPath, threads: 1, contextSize: 2048 },
+    inlineCompletion: { debounceMs: 0, ...inlineCompletion },
+  };
 }

@@ -1,5 +1,6 @@
 import type { InlineCompletionItem, Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CompletionTrace } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { LoadedModel, ModelHost } from '../model/modelHost';
@@ -10,16 +11,6 @@ import { generate, type GenerateResult } from './generate/generate';
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
 
-/** What one completion request did, for the log and the benchmark. */
-export interface CompletionTrace {
-  uri: string;
-  /** 'cache' when answered without the model. */
-  source: 'model' | 'cache' | 'none';
-  generation?: Omit<GenerateResult, 'text'>;
-  /** Milliseconds from the request's arrival to its answer. */
-  totalMs: number;
-  items: number;
-}
 
 /** Tokens kept free in the context for the template's special tokens. */
 const TEMPLATE_SLACK = 8;
@@ -61,7 +52,7 @@ export class CompletionService {
     this.latest = controller;
     const onCancel = (): void => controller.abort();
     cancel.addEventListener('abort', onCancel, { once: true });
-    const trace: CompletionTrace = { uri: document.uri, source: 'none', totalMs: 0, items: 0 };
+    const trace: CompletionTrace = { uri: document.uri, source: 'none', cancelled: false, totalMs: 0, items: 0 };
     try {
       if (!settings.enabled) return [];
       const loaded = await this.host.acquire();
@@ -100,7 +91,10 @@ export class CompletionService {
       if (completion !== undefined) this.cache.set(window.prefix, window.suffix, completion);
       return this.items(completion, position, trace);
     } catch (error) {
-      if (error instanceof AbortedError) return [];
+      if (error instanceof AbortedError) {
+        trace.cancelled = true;
+        return [];
+      }
       throw error;
     } finally {
       cancel.removeEventListener('abort', onCancel);
