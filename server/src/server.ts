@@ -31,6 +31,11 @@ const host = new ModelHost(store.current.model, log, (status) => {
   void sendNotification(connection, StatusNotification, status);
 });
 let sendTraces = false;
+// A stray rejection must never take the server (and the user's completions) down: log it.
+process.on('unhandledRejection', (reason) => {
+  log.error(`Unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
 const completions = new CompletionService(host, () => store.current, log, (trace) => {
   if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
 });

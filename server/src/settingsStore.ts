@@ -1,4 +1,4 @@
-import type { Connection, InitializeParams } from 'vscode-languageserver/node';
+import { MessageType, ShowMessageNotification, type Connection, type InitializeParams } from 'vscode-languageserver/node';
 import { defaultSettings, parseSettings, type Settings } from '../../common/settings';
 import type { Logger } from './log';
 
@@ -43,7 +43,10 @@ export class SettingsStore {
       if (seen.has(`${problem.setting}: ${problem.message}`)) continue;
       const message = `Invalid setting ${problem.setting}: ${problem.message}`;
       this.log.warn(message);
-      if (!this.clientShowsProblems) void this.connection.window.showWarningMessage(`SLM Assist: ${message}`);
+      // A plain notification: `window.showWarningMessage` would send a request that some clients
+      // do not implement, and its rejection would have nowhere to go.
+      if (!this.clientShowsProblems)
+        void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `SLM Assist: ${message}` });
     }
   }
 }

@@ -116,6 +116,7 @@ export class CompletionService {
       { prefix: loaded.model.tokenize(window.prefix), suffix: loaded.fim ? loaded.model.tokenize(window.suffix) : [] },
       loaded.fim,
     );
+    this.log.debug(`completion: evaluating a prompt of ${prompt.length} tokens`);
     return generate(loaded.model, loaded.sequence, prompt, {
       maxTokens: settings.maxTokens,
       timeBudgetMs: settings.timeBudgetMs,
