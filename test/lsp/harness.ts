@@ -32,8 +32,13 @@ import { CompletionTraceNotification, LoadModelRequest, StatusNotification } fro
 /** The built server the tests run, exactly as an editor would start it. */
 export const serverPath = resolve(__dirname, '../../server/server.js');
 
+/** Preload that reports every network connection the server attempts (see netSpy.cjs). */
+export const netSpyPath = resolve(__dirname, '../../../test/lsp/netSpy.cjs');
+
 export interface StartOptions {
   initializationOptions?: unknown;
+  /** Count the server's network connections: they appear as `[netspy]` lines in `stderr`. */
+  netSpy?: boolean;
 }
 
 /**
@@ -78,7 +83,8 @@ export class LspClient {
   }
 
   static async start(options: StartOptions = {}): Promise<LspClient> {
-    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const preload = options.netSpy ? ['--require', netSpyPath] : [];
+    const child = spawn(process.execPath, [...preload, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createProtocolConnection(
       new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
@@ -123,6 +129,11 @@ export class LspClient {
     const kb = /VmRSS:\s+(\d+) kB/.exec(status);
     if (!kb) throw new Error('VmRSS not found in /proc status');
     return Number(kb[1]) * 1024;
+  }
+
+  /** Network connections and DNS lookups the server attempted (with `netSpy`). */
+  get networkAttempts(): string[] {
+    return this.stderr.split('\n').filter((line) => line.startsWith('[netspy]'));
   }
 
   /** Whether the server process is still running. */
