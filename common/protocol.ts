@@ -95,3 +95,92 @@ export interface CompletionTrace {
  * read what the server did from it.
  */
 export const CompletionTraceNotification = notification<CompletionTrace>('slmAssist/completionTrace');
+
+/** A position in a document: zero-based line, character in UTF-16 code units (as LSP). */
+export interface TextPosition {
+  line: number;
+  character: number;
+}
+
+export interface TextRange {
+  start: TextPosition;
+  end: TextPosition;
+}
+
+export type ProgressToken = number | string;
+
+/** Params of `slmAssist/summarize` and `slmAssist/explain`. */
+export interface TextHelpParams {
+  textDocument: { uri: string };
+  /** The selection; absent: the whole document. */
+  range?: TextRange;
+  style?: 'brief' | 'detailed';
+  /** LSP work-done progress: "reading chunk 3 of 12". */
+  workDoneToken?: ProgressToken;
+  /** LSP partial results: the answer streams as {@link TextHelpPartial} values. */
+  partialResultToken?: ProgressToken;
+}
+
+/** One streamed piece of an answer, sent with `$/progress` on the request's `partialResultToken`. */
+export interface TextHelpPartial {
+  /** Text to append to what has been streamed so far. */
+  delta: string;
+}
+
+/** Who answered. */
+export interface AnsweringModel {
+  name: string;
+  location: 'local' | 'remote';
+  /** The remote endpoint's host, for `remote`. */
+  host?: string;
+}
+
+/**
+ * The answer of `slmAssist/summarize` and `slmAssist/explain`. It carries the whole text even when
+ * it was also streamed, so a client that ignores partial results still gets the answer.
+ */
+export interface TextHelpResult {
+  text: string;
+  model: AnsweringModel;
+  usage: { promptTokens: number; completionTokens: number; ms: number };
+  /** Local pieces the input was split into: 1 when it fit. */
+  chunks: number;
+  /** Set when the answer stopped early (the remote stream died, or it was stopped). */
+  incomplete?: boolean;
+  /** Secrets replaced before the text was sent to a remote model. */
+  redactions?: number;
+}
+
+/** Client → server: summarize a selection or a document. */
+export const SummarizeRequest = request<TextHelpParams, TextHelpResult>('slmAssist/summarize');
+
+/** Client → server: explain a selection or a document. */
+export const ExplainRequest = request<TextHelpParams, TextHelpResult>('slmAssist/explain');
+
+/** Params of the question the server asks before sending a long request to the remote model. */
+export interface ConfirmFallbackParams {
+  /** The remote endpoint's host. */
+  host: string;
+  model: string;
+  /** Approximate tokens that would be sent. */
+  tokens: number;
+  /** Secrets that will be redacted before sending. */
+  redactions: number;
+}
+
+export interface ConfirmFallbackResult {
+  choice: 'remote' | 'local' | 'cancel';
+}
+
+/**
+ * Server → client, in `fallback.mode: "ask"`: a request is too long for the local model; send it
+ * once to the remote model, summarize it locally, or cancel? A client that does not implement
+ * this request gets the local summary.
+ */
+export const ConfirmFallbackRequest = request<ConfirmFallbackParams, ConfirmFallbackResult>('slmAssist/confirmFallback');
+
+/**
+ * Client → server: the fallback API key from VS Code's SecretStorage (absent: none). Sent after
+ * start and whenever it changes; the server keeps it in memory only and never logs it.
+ */
+export const FallbackApiKeyNotification = notification<{ apiKey?: string }>('slmAssist/fallbackApiKey');

@@ -32,6 +32,43 @@ export const settingsSchema = z.object({
       suffixTokens: z.number().int().min(0).max(8192).default(128),
     })
     .prefault({}),
+  chatModel: z
+    .object({
+      /**
+       * GGUF model for summaries and explanations, when the completion model is a base model
+       * without a chat template. Empty: the completion model answers. The same file is loaded once.
+       */
+      path: z.string().default(''),
+    })
+    .prefault({}),
+  summary: z
+    .object({
+      /** Most tokens in one answer (a summary, an explanation, or one piece's summary). */
+      maxTokens: z.number().int().min(16).max(4096).default(384),
+    })
+    .prefault({}),
+  fallback: z
+    .object({
+      /**
+       * What happens to a summary or explanation too long for the local model: `off` summarizes it
+       * locally in pieces; `ask` asks each time; `auto` sends it to the remote model. Inline
+       * completion never goes remote. Read from user or machine settings only.
+       */
+      mode: z.enum(['off', 'ask', 'auto']).default('off'),
+      /** Base URL of an OpenAI-compatible API, e.g. `https://host/v1`. `https:` unless loopback. */
+      endpoint: z.string().default(''),
+      /** Model name sent to the endpoint. */
+      model: z.string().default(''),
+      /** Context window of the remote model, in tokens; longer requests are summarized locally. */
+      maxContextTokens: z.number().int().min(1024).max(2000000).default(32768),
+    })
+    .prefault({}),
+  network: z
+    .object({
+      /** `false` turns every remote call off, whatever else is set (for air-gapped enterprises). */
+      allowRemote: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
