@@ -8,12 +8,23 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionTraceNotification, LoadModelRequest, StatusNotification } from '../../common/protocol';
+import {
+  CompletionTraceNotification,
+  ExplainRequest,
+  FallbackApiKeyNotification,
+  LoadModelRequest,
+  StatusNotification,
+  SummarizeRequest,
+} from '../../common/protocol';
 import { SettingsStore } from './settingsStore';
 import { CompletionService } from './completion/completionService';
+import { parseBenchmarkCapability } from './completion/generate/benchmark';
 import { connectionLogger } from './connectionLogger';
 import { ModelHost } from './model/modelHost';
-import { onRequest, sendNotification } from './protocol';
+import { onNotification, onRequest, sendNotification } from './protocol';
+import { registerTextHelp } from './textHelp/handlers';
+import { TextHelpService } from './textHelp/textHelpService';
+import { PriorityGate } from './util/gate';
 
 // In --stdio mode stdout carries the protocol: nothing else may write to it.
 console.log = console.error;
@@ -30,20 +41,35 @@ const store = new SettingsStore(connection, log);
 const host = new ModelHost(store.current.model, log, (status) => {
   void sendNotification(connection, StatusNotification, status);
 });
-let sendTraces = false;
 // A stray rejection must never take the server (and the user's completions) down: log it.
 process.on('unhandledRejection', (reason) => {
   log.error(`Unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
 
-const completions = new CompletionService(host, () => store.current, log, (trace) => {
-  if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
-});
+let sendTraces = false;
+/** Completions hold it while they run; summaries give way to them between batches. */
+const gate = new PriorityGate();
+const completions = new CompletionService(
+  host,
+  () => store.current,
+  log,
+  (trace) => {
+    if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
+  },
+  gate,
+);
+const textHelp = new TextHelpService(host, () => store.current, log, gate);
 
 connection.onInitialize((params): InitializeResult => {
   store.initialize(params);
-  const experimental = params.capabilities.experimental as { slmAssist?: { completionTraces?: boolean } } | undefined;
+  void textHelp.configure(store.current);
+  const experimental = params.capabilities.experimental as
+    | { slmAssist?: { completionTraces?: boolean; benchmark?: unknown } }
+    | undefined;
   sendTraces = experimental?.slmAssist?.completionTraces === true;
+  // The benchmark switch comes only from here, never from settings (see BenchmarkCapability).
+  completions.benchmark = parseBenchmarkCapability(experimental?.slmAssist?.benchmark);
+  if (completions.benchmark) log.info(`Benchmark mode: ${JSON.stringify(completions.benchmark)}`);
   void host.configure(store.current.model);
   return {
     capabilities: {
@@ -63,6 +89,7 @@ connection.onDidChangeConfiguration(async (params) => {
   await store.update(params.settings);
   completions.clear();
   await host.configure(store.current.model);
+  await textHelp.configure(store.current);
 });
 
 connection.languages.inlineCompletion.on(async (params, token) => {
@@ -76,9 +103,14 @@ onRequest(connection, LoadModelRequest, async () => {
   return host.status;
 });
 
+registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');
+registerTextHelp(connection, documents, textHelp, log, ExplainRequest, 'explain');
+onNotification(connection, FallbackApiKeyNotification, ({ apiKey }) => textHelp.setApiKey(apiKey));
+
 documents.onDidClose((event) => completions.forget(event.document.uri));
 
 connection.onShutdown(async () => {
+  await textHelp.dispose();
   await host.dispose();
 });
 

@@ -12,6 +12,10 @@ import {
   InitializedNotification,
   InlineCompletionRequest,
   InlineCompletionTriggerKind,
+  ErrorCodes,
+  ProgressType,
+  ResponseError,
+  WorkDoneProgress,
   LogMessageNotification,
   ShowMessageNotification,
   ShutdownRequest,
@@ -26,8 +30,17 @@ import {
   type ProtocolConnection,
   type ShowMessageParams,
 } from 'vscode-languageserver-protocol/node';
-import type { CompletionTrace, StatusParams } from '../../common/protocol';
-import { CompletionTraceNotification, LoadModelRequest, StatusNotification } from '../../common/protocol';
+import type {
+  CompletionTrace,
+  ConfirmFallbackParams,
+  ConfirmFallbackResult,
+  RequestSpec,
+  StatusParams,
+  TextHelpParams,
+  TextHelpPartial,
+  TextHelpResult,
+} from '../../common/protocol';
+import { CompletionTraceNotification, ConfirmFallbackRequest, LoadModelRequest, StatusNotification } from '../../common/protocol';
 
 /** The built server the tests run, exactly as an editor would start it. */
 export const serverPath = resolve(__dirname, '../../server/server.js');
@@ -39,6 +52,10 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** Count the server's network connections: they appear as `[netspy]` lines in `stderr`. */
   netSpy?: boolean;
+  /** More `capabilities.experimental.slmAssist` fields, e.g. the benchmark switch (`bench/`). */
+  experimental?: Record<string, unknown>;
+  /** The server bundle to run, when the caller is not bundled next to the tests (`bench/`). */
+  serverPath?: string;
 }
 
 /**
@@ -54,6 +71,10 @@ export class LspClient {
   initializeResult?: InitializeResult;
   private waiters: Array<() => void> = [];
   private version = new Map<string, number>();
+  private tokens = 0;
+  /** How the test answers the server's `slmAssist/confirmFallback` question; unset: not implemented. */
+  confirmFallback?: (params: ConfirmFallbackParams) => ConfirmFallbackResult;
+  readonly fallbackQuestions: ConfirmFallbackParams[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -79,12 +100,17 @@ export class LspClient {
       this.notify();
     });
     connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest(ConfirmFallbackRequest.method, (params: ConfirmFallbackParams) => {
+      this.fallbackQuestions.push(params);
+      if (!this.confirmFallback) throw new ResponseError(ErrorCodes.MethodNotFound, 'not implemented by this client');
+      return this.confirmFallback(params);
+    });
     connection.onRequest('workspace/configuration', () => [null]);
   }
 
   static async start(options: StartOptions = {}): Promise<LspClient> {
     const preload = options.netSpy ? ['--require', netSpyPath] : [];
-    const child = spawn(process.execPath, [...preload, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...preload, options.serverPath ?? serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createProtocolConnection(
       new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
@@ -96,7 +122,7 @@ export class LspClient {
       rootUri: null,
       capabilities: {
         textDocument: { inlineCompletion: { dynamicRegistration: false } },
-        experimental: { slmAssist: { completionTraces: true } },
+        experimental: { slmAssist: { ...options.experimental, completionTraces: true } },
       },
       initializationOptions: options.initializationOptions,
     });
@@ -190,6 +216,42 @@ export class LspClient {
     );
     const items = result === null ? [] : Array.isArray(result) ? result : result.items;
     return items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
+  }
+
+  /**
+   * Sends `slmAssist/summarize` or `slmAssist/explain` with a partial-result token and a work-done
+   * token, and records what streams back. `onPartial` sees each streamed piece as it arrives.
+   */
+  async textHelp(
+    spec: RequestSpec<TextHelpParams, TextHelpResult>,
+    params: Omit<TextHelpParams, 'partialResultToken' | 'workDoneToken'>,
+    options: { cancel?: CancellationTokenSource; onPartial?: (delta: string) => void; onProgress?: (message: string) => void } = {},
+  ): Promise<{ result: TextHelpResult; partials: string[]; progress: string[] }> {
+    const partialResultToken = `partial-${++this.tokens}`;
+    const workDoneToken = `work-${this.tokens}`;
+    const partials: string[] = [];
+    const progress: string[] = [];
+    const partialHandler = this.connection.onProgress(new ProgressType<TextHelpPartial>(), partialResultToken, (value) => {
+      partials.push(value.delta);
+      options.onPartial?.(value.delta);
+    });
+    const workHandler = this.connection.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind === 'report' && value.message) {
+        progress.push(value.message);
+        options.onProgress?.(value.message);
+      }
+    });
+    try {
+      const message = { ...params, partialResultToken, workDoneToken };
+      // With a method name, every extra argument would be sent as a parameter: pass the token only if there is one.
+      const result = options.cancel
+        ? await this.connection.sendRequest<TextHelpResult>(spec.method, message, options.cancel.token)
+        : await this.connection.sendRequest<TextHelpResult>(spec.method, message);
+      return { result, partials, progress };
+    } finally {
+      partialHandler.dispose();
+      workHandler.dispose();
+    }
   }
 
   /** Asks the server to load the configured model now; resolves with the resulting status. */

@@ -1,13 +1,15 @@
 import type { InlineCompletionItem, Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CompletionTrace } from '../../../common/protocol';
+import type { BenchmarkCapability, CompletionTrace } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { LoadedModel, ModelHost } from '../model/modelHost';
 import { AbortedError, delay } from '../util/abort';
+import type { PriorityGate } from '../util/gate';
 import { CompletionCache } from './cache/completionCache';
 import { documentWindow } from './context/documentWindow';
-import { generate, type GenerateResult } from './generate/generate';
+import { chooseMiddleStart, flatCopy, type MiddleMemory } from './context/middleStart';
+import { generate, PROMPT_CHUNK, type GenerateOptions, type GenerateResult } from './generate/generate';
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
 
@@ -25,23 +27,34 @@ export class CompletionService {
   private readonly cache = new CompletionCache(64);
   /** The prefix window's start per document, so the prompt only grows while the user types. */
   private readonly anchors = new Map<string, number>();
+  /** Where the middle of the `appendable` layout starts, per document. */
+  private readonly middles = new Map<string, MiddleMemory>();
+  /**
+   * Set only by the initialize request's experimental capability (`npm run bench`): fixed-length
+   * generations, so every benchmark run does the same work.
+   */
+  benchmark?: BenchmarkCapability;
 
   constructor(
     private readonly host: ModelHost,
     private readonly settings: () => Settings,
     private readonly log: Logger,
     private readonly onTrace?: (trace: CompletionTrace) => void,
+    /** Held while the model works on a completion, so a running summary gives way. */
+    private readonly gate?: PriorityGate,
   ) {}
 
   /** Forgets what is known about a closed document. */
   forget(uri: string): void {
     this.anchors.delete(uri);
+    this.middles.delete(uri);
   }
 
   /** Drops cached completions (the model changed). */
   clear(): void {
     this.cache.clear();
     this.anchors.clear();
+    this.middles.clear();
   }
 
   async provide(document: TextDocument, position: Position, cancel: AbortSignal): Promise<InlineCompletionItem[]> {
@@ -69,6 +82,8 @@ export class CompletionService {
         this.anchors.get(document.uri),
       );
       this.anchors.set(document.uri, window.prefixStart);
+      const middleStart = chooseMiddleStart(text, offset, window, this.middles.get(document.uri));
+      this.middles.set(document.uri, { start: middleStart, suffix: flatCopy(window.suffix) });
 
       const cached = this.cache.get(window.prefix, window.suffix);
       if (cached !== undefined) {
@@ -77,7 +92,8 @@ export class CompletionService {
       }
       if (settings.debounceMs > 0) await delay(settings.debounceMs, controller.signal);
 
-      const result = await this.host.exclusive.run(() => this.run(loaded, window, controller.signal));
+      const work = (): Promise<GenerateResult> => this.host.exclusive.run(() => this.run(loaded, window, middleStart, controller.signal));
+      const result = await (this.gate ? this.gate.hold(work) : work());
       trace.source = 'model';
       const { text: raw, ...generation } = result;
       trace.generation = generation;
@@ -107,23 +123,36 @@ export class CompletionService {
   private run(
     loaded: LoadedModel,
     window: ReturnType<typeof documentWindow>,
+    middleStart: number,
     signal: AbortSignal,
   ): Promise<GenerateResult> {
     const settings = this.settings().inlineCompletion;
-    const template = loaded.fim ? templates.psm : templates.prefixOnly;
+    const layout = !loaded.fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
+    // Only the appendable layout splits the text before the cursor; the others keep it whole.
+    const split = layout === 'appendable' ? middleStart - window.prefixStart : window.prefix.length;
+    const tokenize = (text: string): number[] => (text ? loaded.model.tokenize(text) : []);
     const prompt = buildPrompt(
-      template,
-      { prefix: loaded.model.tokenize(window.prefix), suffix: loaded.fim ? loaded.model.tokenize(window.suffix) : [] },
+      templates[layout],
+      {
+        prefix: tokenize(window.prefix.slice(0, split)),
+        suffix: loaded.fim ? tokenize(window.suffix) : [],
+        middle: tokenize(window.prefix.slice(split)),
+      },
       loaded.fim,
     );
     this.log.debug(`completion: evaluating a prompt of ${prompt.length} tokens`);
-    return generate(loaded.model, loaded.sequence, prompt, {
+    const options: GenerateOptions = {
       maxTokens: settings.maxTokens,
       timeBudgetMs: settings.timeBudgetMs,
       signal,
       stopAtNewline: window.lineSuffix.trim() !== '',
-      promptChunk: 64,
-    });
+      promptChunk: PROMPT_CHUNK,
+    };
+    const bench = this.benchmark;
+    if (bench) {
+      Object.assign(options, { maxTokens: bench.fixedTokens, ignoreEog: bench.ignoreEog, stopAtNewline: false, timeBudgetMs: Infinity });
+    }
+    return generate(loaded.model, loaded.sequence, prompt, options);
   }
 
   private items(completion: string | undefined, position: Position, trace: CompletionTrace): InlineCompletionItem[] {

@@ -3,6 +3,11 @@ import type { Logger } from '../log';
 
 let llama: Promise<Llama> | undefined;
 
+/** The node-llama-cpp module, imported once (ESM, so with a dynamic import). */
+export function nodeLlamaCpp(): Promise<typeof import('node-llama-cpp')> {
+  return import('node-llama-cpp');
+}
+
 /**
  * The llama.cpp binding, loaded once per process. node-llama-cpp is ESM and native, so it is
  * imported at run time and never bundled. `build: 'never'`: a missing prebuilt binary is an
@@ -10,7 +15,7 @@ let llama: Promise<Llama> | undefined;
  */
 export function loadLlama(log: Logger): Promise<Llama> {
   llama ??= (async () => {
-    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+    const { getLlama, LlamaLogLevel } = await nodeLlamaCpp();
     return getLlama({
       gpu: false,
       build: 'never',

@@ -1,18 +1,27 @@
 import { basename } from 'node:path';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import type { ModelInfo, StatusParams } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { FimTokens } from '../completion/prompt/template';
 import { Mutex } from '../util/mutex';
+import { contextOptions, modelLoadOptions } from './contextOptions';
 import { checkModelFile } from './gguf/ggufHeader';
-import { loadLlama } from './llama';
+import { loadLlama, nodeLlamaCpp } from './llama';
 
 /** A model loaded and ready to generate. */
 export interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
+  /** The sequence inline completion runs on. */
   sequence: LlamaContextSequence;
+  /**
+   * The sequence summaries and explanations run on: a second sequence of the same context, so a
+   * summary never evicts the completion's KV cache (each sequence has its own `contextSize`).
+   */
+  chatSequence: LlamaContextSequence;
+  /** The model's chat template, read from the GGUF by node-llama-cpp. */
+  chatWrapper: ChatWrapper;
   info: ModelInfo;
   /** Undefined when the model has no FIM tokens: completion then uses the prefix only. */
   fim?: FimTokens;
@@ -117,12 +126,8 @@ export class ModelHost {
     let model: LlamaModel | undefined;
     try {
       const llama: Llama = await loadLlama(this.log);
-      model = await llama.loadModel({ modelPath: path, useMmap: true });
-      const context = await model.createContext({
-        contextSize: settings.contextSize,
-        sequences: 1,
-        threads: settings.threads > 0 ? settings.threads : undefined,
-      });
+      model = await llama.loadModel(modelLoadOptions(path));
+      const context = await model.createContext(contextOptions(settings, 2));
       const infill = model.tokens.infill;
       const fim =
         infill.prefix != null && infill.suffix != null && infill.middle != null
@@ -137,7 +142,16 @@ export class ModelHost {
         contextSize: context.contextSize,
         fim: fim !== undefined,
       };
-      const loaded: LoadedModel = { model, context, sequence: context.getSequence(), info, fim };
+      const { resolveChatWrapper } = await nodeLlamaCpp();
+      const loaded: LoadedModel = {
+        model,
+        context,
+        sequence: context.getSequence(),
+        chatSequence: context.getSequence(),
+        chatWrapper: resolveChatWrapper(model),
+        info,
+        fim,
+      };
       if (generation !== this.generation) {
         // The settings changed while loading: this model is no longer wanted.
         await context.dispose();

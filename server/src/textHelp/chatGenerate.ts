@@ -1,0 +1,97 @@
+import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { throwIfAborted } from '../util/abort';
+import type { PriorityGate } from '../util/gate';
+
+export interface ChatMessage {
+  role: 'system' | 'user';
+  content: string;
+}
+
+export interface ChatOptions {
+  maxTokens: number;
+  signal: AbortSignal;
+  /** Called with each new piece of the answer. */
+  onDelta?: (text: string) => void;
+  /** Completion has priority: the chat waits on this gate between batches. */
+  gate: PriorityGate;
+  /** Prompt tokens per batch; the gate and the signal are checked between batches. */
+  promptChunk?: number;
+}
+
+export interface ChatResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** The signal fired: `text` is what was generated until then. */
+  aborted: boolean;
+}
+
+/**
+ * Answers a chat with the model's own chat template (read from the GGUF by node-llama-cpp),
+ * greedily, on the given sequence. Evaluates the prompt in batches and generates token by
+ * token, waiting on the priority gate before each step, so a completion request never waits
+ * behind a summary for more than one batch. A signal that fires during the prompt throws
+ * AbortedError; during generation it ends the answer, which is returned with `aborted`.
+ */
+export async function chatGenerate(
+  model: LlamaModel,
+  wrapper: ChatWrapper,
+  sequence: LlamaContextSequence,
+  messages: ChatMessage[],
+  options: ChatOptions,
+): Promise<ChatResult> {
+  const history: ChatHistoryItem[] = [
+    ...messages.map((m): ChatHistoryItem => (m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content })),
+    { type: 'model', response: [] },
+  ];
+  const state = wrapper.generateContextState({ chatHistory: history });
+  const prompt = state.contextText.tokenize(model.tokenizer);
+  const stopTexts = state.stopGenerationTriggers
+    .map((trigger) => trigger.values)
+    .filter((values) => values.every((v) => typeof v === 'string'))
+    .map((values) => values.join(''))
+    .filter((text) => text !== '');
+
+  const chunk = options.promptChunk ?? 64;
+  let reuse = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
+  if (reuse < sequence.nextTokenIndex) {
+    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+    reuse = Math.min(reuse, sequence.nextTokenIndex);
+  }
+  const pending = prompt.slice(reuse, prompt.length - 1);
+  for (let start = 0; start < pending.length; start += chunk) {
+    await options.gate.idle();
+    throwIfAborted(options.signal);
+    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + chunk));
+  }
+
+  const generated: Token[] = [];
+  let text = '';
+  let aborted = false;
+  await options.gate.idle();
+  throwIfAborted(options.signal);
+  for await (const token of sequence.evaluate([prompt[prompt.length - 1]], {
+    temperature: 0,
+    repeatPenalty: { punishTokens: () => generated.slice(-64), penalty: 1.1 },
+  })) {
+    if (model.isEogToken(token)) break;
+    generated.push(token);
+    const full = model.detokenize(generated);
+    const stop = stopTexts.map((s) => full.indexOf(s)).filter((i) => i >= 0);
+    // A character whose UTF-8 bytes are split across tokens decodes as U+FFFD until its last
+    // token arrives: hold it back rather than stream a replacement character.
+    const visible = (stop.length > 0 ? full.slice(0, Math.min(...stop)) : full).replace(/\uFFFD+$/, '');
+    if (visible.length > text.length && visible.startsWith(text)) {
+      options.onDelta?.(visible.slice(text.length));
+      text = visible;
+    }
+    if (stop.length > 0 || generated.length >= options.maxTokens) break;
+    // Give way to a completion between two tokens; stop if the user pressed Stop.
+    await options.gate.idle();
+    if (options.signal.aborted) {
+      aborted = true;
+      break;
+    }
+  }
+  return { text, promptTokens: prompt.length, completionTokens: generated.length, aborted };
+}

@@ -1,0 +1,252 @@
+import { resolve } from 'node:path';
+import type { ConfirmFallbackParams, ConfirmFallbackResult, TextHelpResult } from '../../../common/protocol';
+import type { Settings } from '../../../common/settings';
+import type { Logger } from '../log';
+import { ModelHost, type LoadedModel } from '../model/modelHost';
+import { checkEndpoint } from '../remote/endpoint';
+import { streamChatCompletion } from '../remote/openaiClient';
+import { redactSecrets } from '../remote/redact';
+import { AbortedError } from '../util/abort';
+import type { PriorityGate } from '../util/gate';
+import { Mutex } from '../util/mutex';
+import { chatGenerate, type ChatMessage } from './chatGenerate';
+import { combinePrompt, kindOf, piecePrompt, systemPrompt, taskPrompt, type TextHelpStyle, type TextHelpTask } from './prompts';
+import { splitByStructure } from './split';
+
+/** One summarize or explain request, as the server received it. */
+export interface TextHelpJob {
+  task: TextHelpTask;
+  style: TextHelpStyle;
+  text: string;
+  languageId: string;
+}
+
+/** How the job talks back: streamed text, progress messages, the user's cancel. */
+export interface TextHelpIo {
+  signal: AbortSignal;
+  onDelta(delta: string): void;
+  onProgress(message: string, percentage?: number): void;
+  /** Asks the user whether to send a long request to the remote model (`fallback.mode: "ask"`). */
+  confirmFallback(params: ConfirmFallbackParams): Promise<ConfirmFallbackResult>;
+}
+
+/** An error whose message is meant for the user as it is. */
+export class TextHelpError extends Error {}
+
+/** Tokens reserved for the chat template and the instruction around the input. */
+const PROMPT_OVERHEAD = 160;
+
+/**
+ * Summaries and explanations. Short inputs go to the local chat model in one piece. Inputs too
+ * long for its context are, by `fallback.mode`, summarized locally in pieces along their
+ * structure and then combined (map-reduce), or — only when the user opted in and remote calls
+ * are allowed — sent, with secrets redacted, to the configured OpenAI-compatible endpoint.
+ */
+export class TextHelpService {
+  private apiKey?: string;
+  private chatHost?: ModelHost;
+  private readonly exclusive = new Mutex();
+
+  constructor(
+    private readonly host: ModelHost,
+    private readonly settings: () => Settings,
+    private readonly log: Logger,
+    private readonly gate: PriorityGate,
+  ) {}
+
+  /** The API key from the client's SecretStorage; kept in memory only, never logged. */
+  setApiKey(apiKey: string | undefined): void {
+    this.apiKey = apiKey || undefined;
+  }
+
+  /** Follows `chatModel.path`: a separate model only when it names another file. */
+  async configure(settings: Settings): Promise<void> {
+    const separate = settings.chatModel.path !== '' && resolve(settings.chatModel.path) !== resolve(settings.model.path || '.');
+    if (!separate) {
+      await this.chatHost?.dispose();
+      this.chatHost = undefined;
+      return;
+    }
+    const chatSettings = { ...settings.model, path: settings.chatModel.path };
+    if (this.chatHost) await this.chatHost.configure(chatSettings);
+    else this.chatHost = new ModelHost(chatSettings, this.log, (status) => this.log.debug(`chat model: ${status.state}`));
+  }
+
+  async dispose(): Promise<void> {
+    await this.chatHost?.dispose();
+  }
+
+  /**
+   * Answers one request; one at a time. A cancellation (Stop, or Cancel in the dialog) is not an
+   * error: the answer so far comes back marked incomplete.
+   */
+  run(job: TextHelpJob, io: TextHelpIo): Promise<TextHelpResult> {
+    return this.exclusive.run(async () => {
+      const started = performance.now();
+      let streamed = '';
+      const tracked: TextHelpIo = { ...io, onDelta: (delta) => ((streamed += delta), io.onDelta(delta)) };
+      try {
+        return await this.answer(job, tracked);
+      } catch (error) {
+        if (!(error instanceof AbortedError)) throw error;
+        const name = (this.chatHost ?? this.host).status.model?.name ?? 'local model';
+        return {
+          text: streamed,
+          model: { name, location: 'local' },
+          usage: { promptTokens: 0, completionTokens: 0, ms: Math.round(performance.now() - started) },
+          chunks: 0,
+          incomplete: true,
+        };
+      }
+    });
+  }
+
+  private async answer(job: TextHelpJob, io: TextHelpIo): Promise<TextHelpResult> {
+    const started = performance.now();
+    if (job.text.trim() === '') throw new TextHelpError(`Nothing to ${job.task}: the text is empty.`);
+    const host = this.chatHost ?? this.host;
+    const loaded = await host.acquire();
+    if (!loaded) throw new TextHelpError(host.status.message ?? 'No model is loaded: set slmAssist.model.path.');
+    const settings = this.settings();
+    const kind = kindOf(job.languageId);
+    const answerTokens = settings.summary.maxTokens;
+    const budget = loaded.info.contextSize - answerTokens - PROMPT_OVERHEAD;
+    const inputTokens = loaded.model.tokenize(job.text).length;
+    const usage = { promptTokens: 0, completionTokens: 0, ms: 0 };
+    const local = { name: loaded.info.name, location: 'local' as const };
+    const finish = (result: Omit<TextHelpResult, 'usage'>): TextHelpResult => ({
+      ...result,
+      usage: { ...usage, ms: Math.round(performance.now() - started) },
+    });
+
+    if (inputTokens <= budget) {
+      const answer = await this.chat(loaded, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true);
+      return finish({ text: answer.text, model: local, chunks: 1, incomplete: answer.aborted || undefined });
+    }
+
+    const route = await this.route(job, inputTokens, io);
+    if (route.kind === 'remote') return finish(await this.remote(job, kind, route, io, usage));
+    return finish(await this.mapReduce(loaded, job, kind, budget, io, usage));
+  }
+
+  /** Where a long request goes, by `fallback.mode`, `network.allowRemote` and the user's answer. */
+  private async route(
+    job: TextHelpJob,
+    inputTokens: number,
+    io: TextHelpIo,
+  ): Promise<{ kind: 'local' } | { kind: 'remote'; url: URL; host: string; model: string }> {
+    const { fallback, network } = this.settings();
+    if (fallback.mode === 'off') return { kind: 'local' };
+    const why = (reason: string): { kind: 'local' } => {
+      this.log.info(`Long ${job.task} request (${inputTokens} tokens) stays local: ${reason}`);
+      return { kind: 'local' };
+    };
+    if (!network.allowRemote) return why('slmAssist.network.allowRemote is false.');
+    if (!fallback.model) return why('slmAssist.fallback.model is not set.');
+    const endpoint = checkEndpoint(fallback.endpoint);
+    if (!endpoint.ok) return why(endpoint.reason);
+    if (inputTokens + this.settings().summary.maxTokens > fallback.maxContextTokens)
+      return why(`it is longer than slmAssist.fallback.maxContextTokens (${fallback.maxContextTokens}).`);
+    const remote = { kind: 'remote' as const, url: endpoint.url, host: endpoint.host, model: fallback.model };
+    if (fallback.mode === 'auto') return remote;
+    const redactions = redactSecrets(job.text).count;
+    const { choice } = await io.confirmFallback({ host: endpoint.host, model: fallback.model, tokens: inputTokens, redactions });
+    if (choice === 'cancel') throw new AbortedError();
+    return choice === 'remote' ? remote : { kind: 'local' };
+  }
+
+  private async remote(
+    job: TextHelpJob,
+    kind: string,
+    route: { url: URL; host: string; model: string },
+    io: TextHelpIo,
+    usage: TextHelpResult['usage'],
+  ): Promise<Omit<TextHelpResult, 'usage'>> {
+    const redacted = redactSecrets(job.text);
+    this.log.info(`Sending a ${job.task} request to ${route.host} (model ${route.model}); ${redacted.count} secrets redacted.`);
+    io.onProgress(`Sending to ${route.host}`);
+    const answer = await streamChatCompletion(
+      {
+        url: route.url,
+        model: route.model,
+        apiKey: this.apiKey,
+        messages: [
+          { role: 'system', content: systemPrompt },
+          { role: 'user', content: taskPrompt(job.task, job.style, kind, redacted.text) },
+        ],
+        maxTokens: this.settings().summary.maxTokens,
+      },
+      { signal: io.signal, onDelta: (delta) => io.onDelta(delta), log: this.log },
+    );
+    usage.promptTokens += answer.usage?.promptTokens ?? 0;
+    usage.completionTokens += answer.usage?.completionTokens ?? 0;
+    if (answer.incomplete) this.log.warn(`The answer from ${route.host} is incomplete: ${answer.reason ?? 'the stream ended early'}.`);
+    return {
+      text: answer.text,
+      model: { name: route.model, location: 'remote', host: route.host },
+      chunks: 1,
+      incomplete: answer.incomplete || undefined,
+      redactions: redacted.count,
+    };
+  }
+
+  /** Summarizes each piece, then the summaries, until the result fits; streams the last step. */
+  private async mapReduce(
+    loaded: LoadedModel,
+    job: TextHelpJob,
+    kind: string,
+    budget: number,
+    io: TextHelpIo,
+    usage: TextHelpResult['usage'],
+  ): Promise<Omit<TextHelpResult, 'usage'>> {
+    const count = (text: string): number => loaded.model.tokenize(text).length;
+    const local = { name: loaded.info.name, location: 'local' as const };
+    const pieceTokens = this.settings().summary.maxTokens;
+    let pieces = splitByStructure(job.text, budget, count);
+    const chunks = pieces.length;
+    for (let level = 1; ; level++) {
+      const summaries: string[] = [];
+      for (const [index, piece] of pieces.entries()) {
+        io.onProgress(
+          level === 1 ? `reading chunk ${index + 1} of ${pieces.length}` : `combining: part ${index + 1} of ${pieces.length}`,
+          Math.round((100 * index) / pieces.length),
+        );
+        const answer = await this.chat(loaded, piecePrompt(index + 1, pieces.length, kind, piece), pieceTokens, io, usage, false);
+        if (answer.aborted) return { text: '', model: local, chunks, incomplete: true };
+        summaries.push(answer.text);
+      }
+      const combined = combinePrompt(job.task, job.style, kind, summaries);
+      if (count(combined) <= budget) {
+        io.onProgress('writing the summary', 100);
+        const answer = await this.chat(loaded, combined, this.settings().summary.maxTokens, io, usage, true);
+        return { text: answer.text, model: local, chunks, incomplete: answer.aborted || undefined };
+      }
+      // The summaries together are still too long: summarize them in pieces again.
+      pieces = splitByStructure(summaries.join('\n\n'), budget, count);
+      this.log.info(`${job.task}: level ${level + 1} of map-reduce over ${pieces.length} pieces`);
+    }
+  }
+
+  private async chat(
+    loaded: LoadedModel,
+    prompt: string,
+    maxTokens: number,
+    io: TextHelpIo,
+    usage: TextHelpResult['usage'],
+    stream: boolean,
+  ): Promise<{ text: string; aborted: boolean }> {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: systemPrompt },
+      { role: 'user', content: prompt },
+    ];
+    const result = await chatGenerate(loaded.model, loaded.chatWrapper, loaded.chatSequence, messages, {
+      maxTokens,
+      signal: io.signal,
+      gate: this.gate,
+      onDelta: stream ? (delta) => io.onDelta(delta) : undefined,
+    });
+    usage.promptTokens += result.promptTokens;
+    usage.completionTokens += result.completionTokens;
+    return result;
+  }
+}
