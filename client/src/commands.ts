@@ -4,19 +4,27 @@ import { State } from 'vscode-languageclient/node';
 import { LoadModelRequest, type StatusParams } from '../../common/protocol';
 import { SECTION, updateGlobal } from './config';
 import type { Ctx } from './ctx';
+import { setFallbackApiKey } from './fallback';
 import { sendRequest0 } from './protocol';
+import { TextHelp } from './textHelp';
 
 /**
  * Registers every `slmAssist.*` command. Each id is written out in its `registerCommand` call so
  * the manifest test can check it against `contributes.commands`.
  */
 export function registerCommands(ctx: Ctx): void {
+  const textHelp = new TextHelp(ctx);
   ctx.push(
+    textHelp,
     vscode.commands.registerCommand('slmAssist.loadModel', () => loadModel(ctx)),
     vscode.commands.registerCommand('slmAssist.selectModelFile', () => selectModelFile()),
     vscode.commands.registerCommand('slmAssist.toggleInlineCompletions', () => toggleInlineCompletions()),
     vscode.commands.registerCommand('slmAssist.restartServer', () => ctx.restart()),
     vscode.commands.registerCommand('slmAssist.showLogs', () => ctx.log.show(true)),
+    vscode.commands.registerCommand('slmAssist.summarizeSelection', () => textHelp.selection('summarize')),
+    vscode.commands.registerCommand('slmAssist.summarizeFile', () => textHelp.file('summarize')),
+    vscode.commands.registerCommand('slmAssist.explainSelection', () => textHelp.selection('explain')),
+    vscode.commands.registerCommand('slmAssist.setFallbackApiKey', () => setFallbackApiKey(ctx)),
   );
 }
 

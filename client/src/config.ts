@@ -1,31 +1,25 @@
 import * as vscode from 'vscode';
 import { defaultSettings, parseSettings, type SettingProblem } from '../../common/settings';
+import { buildSection, ignoredWorkspaceMessage, type BuiltSection } from './settingsSection';
 
 /** The configuration section of every SLM Assist setting. */
 export const SECTION = 'slmAssist';
 
 /**
- * Reads the raw `slmAssist` section as a plain object of the schema's shape
- * (`{ model: { path, ... }, inlineCompletion: { ... } }`). It is not validated here: the
- * server validates what it receives, the client only warns (see {@link SettingsWarnings}).
+ * Reads the `slmAssist` section the server gets, as a plain object of the schema's shape
+ * (`{ model: { path, ... }, inlineCompletion: { ... } }`). The settings that decide whether code
+ * leaves the machine come from user/machine settings only (see `settingsSection.ts`). It is not
+ * validated here: the server validates what it receives, the client only warns
+ * (see {@link SettingsWarnings}).
  */
 export function readSection(): Record<string, unknown> {
+  return readBuiltSection().section;
+}
+
+/** The section and the user-only settings a workspace tried to set. */
+function readBuiltSection(): BuiltSection {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return collect(defaultSettings, (key) => config.get(key));
-}
-
-/** Walks the keys of `shape` and reads each leaf with `get`, keeping the nesting. */
-function collect(shape: object, get: (key: string) => unknown, prefix = ''): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(shape)) {
-    const key = prefix + name;
-    out[name] = isPlainObject(value) ? collect(value, get, `${key}.`) : get(key);
-  }
-  return out;
-}
-
-function isPlainObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return buildSection(defaultSettings, { get: (key) => config.get(key), inspect: (key) => config.inspect(key) });
 }
 
 /** Whether inline completions are switched on (`slmAssist.inlineCompletion.enabled`). */
@@ -52,15 +46,25 @@ export async function updateGlobal(key: string, value: unknown): Promise<void> {
  * Shows one warning per invalid setting and logs it once. A problem already reported is not
  * reported again on later changes; once fixed it is forgotten, so it is reported if it returns.
  * The server validates the same section but only logs, so the user sees each problem once.
+ * A workspace value of a user-only setting is reported once per session: it is ignored.
  */
 export class SettingsWarnings {
   private reported = new Set<string>();
+  private readonly reportedIgnored = new Set<string>();
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
   /** Validates the current section and reports problems not reported yet. */
   check(): void {
-    const { problems } = parseSettings(readSection());
+    const { section, ignored } = readBuiltSection();
+    for (const key of ignored) {
+      if (this.reportedIgnored.has(key)) continue;
+      this.reportedIgnored.add(key);
+      const message = ignoredWorkspaceMessage(key);
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(message);
+    }
+    const { problems } = parseSettings(section);
     const current = new Set(problems.map(problemKey));
     for (const problem of problems) {
       if (this.reported.has(problemKey(problem))) continue;

@@ -41,6 +41,16 @@ export class Ctx implements CrashListener {
     this.settingsWarnings.check();
   }
 
+  /** The extension's folder, for the webview's `media/` files. */
+  get extensionUri(): vscode.Uri {
+    return this.extension.extensionUri;
+  }
+
+  /** VS Code's SecretStorage for this extension (the fallback API key). */
+  get secrets(): vscode.SecretStorage {
+    return this.extension.secrets;
+  }
+
   /** Adds disposables that live as long as the extension. */
   push(...disposables: vscode.Disposable[]): void {
     this.extension.subscriptions.push(...disposables);

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { registerFallback } from './fallback';
 
 let ctx: Ctx | undefined;
 
@@ -11,6 +12,7 @@ let ctx: Ctx | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   ctx = new Ctx(context);
   registerCommands(ctx);
+  registerFallback(ctx);
   await ctx.start();
 }
 

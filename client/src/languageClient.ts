@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   TransportKind,
   type ErrorHandler,
@@ -10,6 +11,10 @@ import {
   type StaticFeature,
 } from 'vscode-languageclient/node';
 import { readSection, SECTION } from './config';
+import { valueAt } from './settingsSection';
+
+/** URI schemes of the documents the server sees (its document selector). */
+export const DOCUMENT_SCHEMES: readonly string[] = ['file', 'untitled'];
 
 /**
  * Creates (without starting) the language client for the bundled server. Inline completions need
@@ -27,12 +32,30 @@ export function createLanguageClient(
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    documentSelector: DOCUMENT_SCHEMES.map((scheme) => ({ scheme })),
     // A function, so every (re)start sends the settings as they are then.
     initializationOptions: () => readSection(),
     // Deprecated in favour of `workspace/configuration` pulls, but a push of the one global section
     // is all the server needs: it re-reads the settings on `workspace/didChangeConfiguration`.
     synchronize: { configurationSection: SECTION },
+    // The push would send the raw merged section, workspace values included; the middleware sends
+    // `readSection()` instead, whose fallback and network settings come from user settings only.
+    // A pull of the section is answered the same way.
+    middleware: {
+      workspace: {
+        didChangeConfiguration: () =>
+          client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: readSection() } }),
+        configuration: async (params, token, next) => {
+          const values = await next(params, token);
+          if (!Array.isArray(values)) return values;
+          return params.items.map((item, index) => {
+            const section = item.section;
+            if (section !== SECTION && !section?.startsWith(`${SECTION}.`)) return values[index];
+            return valueAt(readSection(), section.slice(SECTION.length + 1)) ?? null;
+          });
+        },
+      },
+    },
     // Message tracing follows this channel's log level ("Developer: Set Log Level…" → Trace);
     // there is no separate trace channel and no `slmAssist.trace.server` setting.
     outputChannel,

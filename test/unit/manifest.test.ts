@@ -32,7 +32,7 @@ interface Manifest {
   contributes: {
     commands: CommandContribution[];
     configuration: { title: string; properties: Record<string, Record<string, unknown>> };
-    menus?: Record<string, { command: string }[]>;
+    menus?: Record<string, { command: string; when?: string; group?: string }[]>;
   };
 }
 
@@ -131,6 +131,16 @@ describe('manifest', () => {
 
     it('lists each command once', () => {
       assert.equal(new Set(contributed).size, contributed.length);
+    });
+
+    it('offers summarize and explain in the editor context menu, the selection ones only with a selection', () => {
+      const context = manifest.contributes.menus?.['editor/context'] ?? [];
+      const entry = (command: string) => context.find((item) => item.command === command);
+      for (const command of ['slmAssist.summarizeSelection', 'slmAssist.explainSelection']) {
+        assert.equal(entry(command)?.when, 'editorHasSelection', command);
+      }
+      assert.ok(entry('slmAssist.summarizeFile'), 'slmAssist.summarizeFile is not in the context menu');
+      for (const item of context) assert.match(item.group ?? '', /^slmAssist@\d+$/, item.command);
     });
 
     it('only puts contributed commands in menus', () => {

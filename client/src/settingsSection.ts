@@ -1,0 +1,111 @@
+/**
+ * Builds the `slmAssist` section the server receives, without `vscode` so the security rule can be
+ * unit-tested: the settings that decide whether and where code leaves the machine are taken from
+ * the user's own (user or machine) settings only. A repository's `.vscode/settings.json` is
+ * written by whoever wrote the repository; it must not be able to turn the remote fallback on or
+ * point it at another host.
+ */
+
+/**
+ * The settings read from user/machine settings only, matching their `application` and `machine`
+ * scopes in the manifest (a unit test checks the two agree).
+ */
+export const USER_ONLY_SETTINGS: readonly string[] = [
+  'fallback.mode',
+  'fallback.endpoint',
+  'fallback.model',
+  'fallback.maxContextTokens',
+  'network.allowRemote',
+];
+
+/** The parts of `WorkspaceConfiguration.inspect()` that matter here. */
+export interface InspectedSetting {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+  defaultLanguageValue?: unknown;
+  globalLanguageValue?: unknown;
+  workspaceLanguageValue?: unknown;
+  workspaceFolderLanguageValue?: unknown;
+}
+
+/** How to read one setting (a key below `slmAssist`, e.g. `fallback.endpoint`). */
+export interface SettingsReader {
+  /** The effective value, as `WorkspaceConfiguration.get` returns it. */
+  get(key: string): unknown;
+  /** Every layer of the value, as `WorkspaceConfiguration.inspect` returns it. */
+  inspect(key: string): InspectedSetting | undefined;
+}
+
+/** The section to send, and the user-only settings whose workspace values were ignored. */
+export interface BuiltSection {
+  section: Record<string, unknown>;
+  /** Keys below `slmAssist` (e.g. `fallback.endpoint`) that a workspace or folder tried to set. */
+  ignored: string[];
+}
+
+/**
+ * Walks the keys of `shape` (the settings defaults, `{ model: { path, ... }, ... }`) and reads
+ * every leaf, keeping the nesting. A {@link USER_ONLY_SETTINGS} key takes the user value, or the
+ * default from `shape` when there is none; the effective value is never used for it.
+ */
+export function buildSection(shape: object, reader: SettingsReader): BuiltSection {
+  const ignored: string[] = [];
+  const read = (key: string, fallback: unknown): unknown => {
+    if (!USER_ONLY_SETTINGS.includes(key)) return reader.get(key);
+    const inspected = reader.inspect(key);
+    if (inspected && hasWorkspaceValue(inspected)) ignored.push(key);
+    return userValue(inspected, fallback);
+  };
+  return { section: collect(shape, read, ''), ignored };
+}
+
+/** The value a user-only setting takes: the user's own value, else the default. */
+export function userValue(inspected: InspectedSetting | undefined, fallback: unknown): unknown {
+  if (inspected?.globalValue !== undefined) return inspected.globalValue;
+  if (inspected?.defaultValue !== undefined) return inspected.defaultValue;
+  return fallback;
+}
+
+/** Whether a workspace, a workspace folder or their language-specific blocks set the value. */
+export function hasWorkspaceValue(inspected: InspectedSetting): boolean {
+  return (
+    inspected.workspaceValue !== undefined ||
+    inspected.workspaceFolderValue !== undefined ||
+    inspected.workspaceLanguageValue !== undefined ||
+    inspected.workspaceFolderLanguageValue !== undefined
+  );
+}
+
+/**
+ * The value at a dotted path inside a section (`fallback.endpoint`); `''` is the section itself.
+ * Used to answer `workspace/configuration` pulls of a sub-section from the filtered section.
+ */
+export function valueAt(section: Record<string, unknown>, path: string): unknown {
+  if (!path) return section;
+  let current: unknown = section;
+  for (const part of path.split('.')) {
+    if (!isPlainObject(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** The message shown once per ignored workspace value. */
+export function ignoredWorkspaceMessage(key: string): string {
+  return `SLM Assist ignores slmAssist.${key} from this workspace's settings: a repository cannot redirect your code. Set it in your user settings.`;
+}
+
+function collect(shape: object, read: (key: string, fallback: unknown) => unknown, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(shape)) {
+    const key = prefix + name;
+    out[name] = isPlainObject(value) ? collect(value, read, `${key}.`) : read(key, value);
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

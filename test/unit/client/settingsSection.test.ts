@@ -1,0 +1,108 @@
+import * as assert from 'node:assert/strict';
+import { defaultSettings } from '../../../common/settings';
+import manifest from '../../../package.json';
+import {
+  buildSection,
+  hasWorkspaceValue,
+  ignoredWorkspaceMessage,
+  USER_ONLY_SETTINGS,
+  valueAt,
+  type InspectedSetting,
+  type SettingsReader,
+} from '../../../client/src/settingsSection';
+
+/**
+ * A fake `WorkspaceConfiguration`: each key's layers, merged the way VS Code merges them
+ * (folder over workspace over user over default).
+ */
+function reader(layers: Record<string, InspectedSetting>): SettingsReader {
+  return {
+    inspect: (key) => layers[key],
+    get: (key) => {
+      const layer = layers[key];
+      return layer?.workspaceFolderValue ?? layer?.workspaceValue ?? layer?.globalValue ?? layer?.defaultValue;
+    },
+  };
+}
+
+function section(layers: Record<string, InspectedSetting>) {
+  return buildSection(defaultSettings, reader(layers));
+}
+
+describe('settingsSection', () => {
+  it('ignores a workspace endpoint and reports it', () => {
+    const built = section({
+      'fallback.endpoint': { defaultValue: '', globalValue: 'https://mine.example/v1', workspaceValue: 'https://evil.example/v1' },
+    });
+    assert.equal(valueAt(built.section, 'fallback.endpoint'), 'https://mine.example/v1');
+    assert.deepEqual(built.ignored, ['fallback.endpoint']);
+  });
+
+  it('falls back to the default, not the workspace value, when the user set nothing', () => {
+    const built = section({
+      'fallback.mode': { defaultValue: 'off', workspaceFolderValue: 'auto' },
+      'network.allowRemote': { defaultValue: true, workspaceValue: false },
+      'fallback.model': { workspaceLanguageValue: 'other' },
+    });
+    assert.equal(valueAt(built.section, 'fallback.mode'), 'off');
+    assert.equal(valueAt(built.section, 'network.allowRemote'), true);
+    assert.equal(valueAt(built.section, 'fallback.model'), defaultSettings.fallback.model);
+    assert.deepEqual(built.ignored.sort(), ['fallback.mode', 'fallback.model', 'network.allowRemote']);
+  });
+
+  it('keeps user and machine values of the user-only settings', () => {
+    const built = section({
+      'fallback.mode': { defaultValue: 'off', globalValue: 'ask' },
+      'fallback.model': { defaultValue: '', globalValue: 'gpt-4o-mini' },
+      'fallback.maxContextTokens': { defaultValue: 32768, globalValue: 128000 },
+      'network.allowRemote': { defaultValue: true, globalValue: false },
+    });
+    assert.deepEqual(built.section.fallback, { mode: 'ask', endpoint: '', model: 'gpt-4o-mini', maxContextTokens: 128000 });
+    assert.deepEqual(built.section.network, { allowRemote: false });
+    assert.deepEqual(built.ignored, []);
+  });
+
+  it('reads every other setting with its workspace value, as before', () => {
+    const built = section({
+      'model.path': { defaultValue: '', globalValue: '/user.gguf', workspaceValue: '/repo.gguf' },
+      'summary.maxTokens': { defaultValue: 384, workspaceFolderValue: 200 },
+    });
+    assert.equal(valueAt(built.section, 'model.path'), '/repo.gguf');
+    assert.equal(valueAt(built.section, 'summary.maxTokens'), 200);
+    assert.deepEqual(built.ignored, []);
+  });
+
+  it('has the shape of the settings schema', () => {
+    const built = section({});
+    assert.deepEqual(Object.keys(built.section).sort(), Object.keys(defaultSettings).sort());
+    for (const [group, fields] of Object.entries(defaultSettings)) {
+      assert.deepEqual(Object.keys(built.section[group] as object).sort(), Object.keys(fields).sort(), group);
+    }
+  });
+
+  it('lists exactly the settings the manifest scopes to the application or the machine', () => {
+    const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
+    const scoped = Object.entries(properties)
+      .filter(([, property]) => property.scope === 'application' || property.scope === 'machine')
+      .map(([key]) => key.slice('slmAssist.'.length));
+    assert.deepEqual([...USER_ONLY_SETTINGS].sort(), scoped.sort());
+  });
+
+  it('sees workspace values in every workspace layer', () => {
+    assert.equal(hasWorkspaceValue({ globalValue: 1, defaultValue: 2 }), false);
+    assert.equal(hasWorkspaceValue({ workspaceValue: 1 }), true);
+    assert.equal(hasWorkspaceValue({ workspaceFolderValue: '' }), true);
+    assert.equal(hasWorkspaceValue({ workspaceFolderLanguageValue: false }), true);
+  });
+
+  it('finds sub-sections for configuration pulls', () => {
+    const built = section({ 'fallback.endpoint': { defaultValue: '', globalValue: 'https://a.example/v1' } });
+    assert.equal(valueAt(built.section, ''), built.section);
+    assert.deepEqual(valueAt(built.section, 'network'), { allowRemote: true });
+    assert.equal(valueAt(built.section, 'fallback.endpoint.nope'), undefined);
+  });
+
+  it('names the ignored setting in its warning', () => {
+    assert.match(ignoredWorkspaceMessage('fallback.endpoint'), /ignores slmAssist\.fallback\.endpoint from this workspace's settings: a repository cannot redirect your code/);
+  });
+});
