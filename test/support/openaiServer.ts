@@ -46,6 +46,7 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (undefined when it was not JSON), as it arrived "on the wire". */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields of what arrived.
   body: any;
   /** Resolves when the response ends: how, and how many content chunks were sent. */
   done: Promise<{ outcome: RequestOutcome; chunks: number }>;

@@ -7,8 +7,6 @@ import {
   type GgufTensorInfo,
   type GgufTypeName,
   type GgufValue,
-  GgufError,
-  GgufType,
   KEEP_ARRAY_MAX,
   ggufTypeName,
 } from './ggufTypes';
@@ -38,7 +36,7 @@ const SCALAR_SIZE: Partial<Record<GgufTypeName, number>> = {
 /**
  * Reads the header of a GGUF file: metadata and tensor infos, never the tensor data. Bounded
  * reads in chunks; lengths and counts are checked against the file's size before anything is
- * allocated. Throws a {@link GgufError} for a file that is not GGUF, truncated, of an
+ * allocated. Throws a `GgufError` for a file that is not GGUF, truncated, of an
  * unsupported version or corrupt; other errors (the file cannot be opened) pass through.
  */
 export async function readGgufHeader(path: string): Promise<GgufHeader> {
