@@ -4,7 +4,6 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
-  type CancellationToken,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -24,6 +23,7 @@ import { ModelHost } from './model/modelHost';
 import { onNotification, onRequest, sendNotification } from './protocol';
 import { registerTextHelp } from './textHelp/handlers';
 import { TextHelpService } from './textHelp/textHelpService';
+import { abortSignalOf } from './util/abort';
 import { PriorityGate } from './util/gate';
 
 // In --stdio mode stdout carries the protocol: nothing else may write to it.
@@ -113,14 +113,6 @@ connection.onShutdown(async () => {
   await textHelp.dispose();
   await host.dispose();
 });
-
-/** An AbortSignal that fires when the LSP request is cancelled ($/cancelRequest). */
-function abortSignalOf(token: CancellationToken): AbortSignal {
-  const controller = new AbortController();
-  if (token.isCancellationRequested) controller.abort();
-  else token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
-}
 
 documents.listen(connection);
 connection.listen();

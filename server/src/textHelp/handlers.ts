@@ -2,7 +2,6 @@ import {
   ErrorCodes,
   ProgressType,
   ResponseError,
-  type CancellationToken,
   type Connection,
   type TextDocuments,
 } from 'vscode-languageserver/node';
@@ -17,6 +16,7 @@ import {
 } from '../../../common/protocol';
 import type { Logger } from '../log';
 import { onRequest, sendRequest } from '../protocol';
+import { abortSignalOf } from '../util/abort';
 import type { TextHelpTask } from './prompts';
 import { TextHelpError, type TextHelpService } from './textHelpService';
 
@@ -72,9 +72,3 @@ export function registerTextHelp(
   });
 }
 
-function abortSignalOf(token: CancellationToken): AbortSignal {
-  const controller = new AbortController();
-  if (token.isCancellationRequested) controller.abort();
-  else token.onCancellationRequested(() => controller.abort());
-  return controller.signal;
-}

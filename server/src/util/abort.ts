@@ -1,3 +1,5 @@
+import type { CancellationToken } from 'vscode-languageserver/node';
+
 /** The error thrown when work stops because its AbortSignal fired. */
 export class AbortedError extends Error {
   constructor() {
@@ -24,4 +26,12 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** An AbortSignal that fires when an LSP request is cancelled (`$/cancelRequest`). */
+export function abortSignalOf(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
 }
