@@ -1,0 +1,51 @@
+import { basename } from 'node:path';
+import { runCommand, STATUS_ITEM, statusHistory, waitForStatus } from '../lib/workbench.mjs';
+
+/** Scenario 2: the status bar item tells what the model is doing, and says which file is broken. */
+export default [
+  {
+    id: '2a',
+    title: "status bar: 'Load Model' shows the model loading, then the model's name",
+    needs: 'known',
+    async run(t) {
+      const page = await t.open();
+      await runCommand(page, t.commandTitle('slmAssist.loadModel'));
+      // "$(sparkle) NAME" ($(warning) when the server has a remark about the model).
+      const name = t.model.name;
+      await waitForStatus(page, `^(sparkle|warning)\\s+${escapeRegExp(name)},`, 90_000);
+      const text = (await page.locator(STATUS_ITEM).textContent())?.trim();
+      t.assert(text === name, `the status bar shows ${JSON.stringify(text)}, not the model's name ${JSON.stringify(name)}`);
+      const history = await statusHistory(page);
+      t.log(`status bar history: ${history.map((label) => JSON.stringify(label.split(',')[0])).join(' → ')}`);
+      // Between the start and the name: the server's own "loading" state ("$(loading~spin) SLM: loading …").
+      const ready = history.findIndex((label) => /^(sparkle|warning)\s/.test(label));
+      t.assert(
+        history.slice(0, ready).some((label) => /^loading~spin\s+SLM: loading/.test(label)),
+        'the status bar never said the model was loading before it showed its name',
+      );
+      await t.shot('2a-model-ready');
+    },
+  },
+  {
+    id: '2b',
+    title: 'status bar: a file that is not a model shows an error naming the file',
+    async run(t) {
+      t.writeSettings({ 'slmAssist.model.path': t.broken });
+      const page = await t.open();
+      await runCommand(page, t.commandTitle('slmAssist.loadModel'));
+      const label = await waitForStatus(page, '^error\\s', 60_000);
+      // The aria-label is "<text>, <tooltip>": the tooltip must name the file the user set.
+      t.assert(label.includes(basename(t.broken)), `the status bar tooltip does not name ${basename(t.broken)}: ${JSON.stringify(label)}`);
+      const toast = page.locator('.notification-toast .notification-list-item-message', { hasText: 'SLM Assist' }).first();
+      const message = await toast.innerText({ timeout: 10_000 }).catch(() => undefined);
+      t.log(`error message: ${JSON.stringify(message ?? '(none shown)')}`);
+      await page.locator(STATUS_ITEM).hover();
+      await page.locator('.workbench-hover, .monaco-hover').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await t.shot('2b-broken-model');
+    },
+  },
+];
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
