@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { StatusNotification } from '../../common/protocol';
+import { StatusNotification, type StatusParams } from '../../common/protocol';
+import type { SlmAssistApi } from './api';
 import { completionsEnabled, SECTION, SettingsWarnings } from './config';
 import { CrashErrorHandler, type CrashListener } from './errorHandler';
 import { createLanguageClient } from './languageClient';
@@ -19,6 +20,8 @@ export class Ctx implements CrashListener {
   /** Created once; `start`/`stop` reuse it, so handlers registered here survive restarts. */
   readonly client: LanguageClient;
   private readonly crashes = new RestartBudget();
+  private readonly statusEvents = new vscode.EventEmitter<StatusParams>();
+  private lastStatus?: StatusParams;
   private readonly settingsWarnings: SettingsWarnings;
   private hasRun = false;
 
@@ -30,7 +33,12 @@ export class Ctx implements CrashListener {
     this.push(
       this.log,
       this.statusBar,
-      onNotification(this.client, StatusNotification, (status) => this.statusBar.setStatus(status)),
+      this.statusEvents,
+      onNotification(this.client, StatusNotification, (status) => {
+        this.lastStatus = status;
+        this.statusBar.setStatus(status);
+        this.statusEvents.fire(status);
+      }),
       this.client.onDidChangeState(({ newState }) => this.onClientState(newState)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
@@ -49,6 +57,17 @@ export class Ctx implements CrashListener {
   /** VS Code's SecretStorage for this extension (the fallback API key). */
   get secrets(): vscode.SecretStorage {
     return this.extension.secrets;
+  }
+
+  /** What `activate()` returns: the server's status, for other extensions and the integration tests. */
+  get api(): SlmAssistApi {
+    const status = (): StatusParams | undefined => this.lastStatus;
+    return {
+      get status() {
+        return status();
+      },
+      onDidChangeStatus: this.statusEvents.event,
+    };
   }
 
   /** Adds disposables that live as long as the extension. */

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import type { SlmAssistApi } from './api';
 import { Ctx } from './ctx';
 import { registerFallback } from './fallback';
 
@@ -9,11 +10,12 @@ let ctx: Ctx | undefined;
  * Activates SLM Assist: registers the commands and starts the language server. Nothing
  * expensive happens here; the server loads the model when it is first needed.
  */
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<SlmAssistApi> {
   ctx = new Ctx(context);
   registerCommands(ctx);
   registerFallback(ctx);
   await ctx.start();
+  return ctx.api;
 }
 
 /** Stops the language server; VS Code waits for the returned promise. */

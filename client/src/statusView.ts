@@ -79,9 +79,15 @@ function renderRunning(input: StatusInput): StatusView {
   if (!status) return view('$(loading~spin) SLM', 'SLM Assist: waiting for the server…', 'slmAssist.showLogs');
   switch (status.state) {
     case 'noModel':
+      if (status.modelPath)
+        return view(
+          `$(circle-outline) SLM: ${fileName(status.modelPath)}`,
+          `SLM Assist: ${status.modelPath} loads on first use. Click to load it now.`,
+          'slmAssist.loadModel',
+        );
       return view('$(circle-slash) SLM', SELECT_HINT, 'slmAssist.selectModelFile');
     case 'loading': {
-      const name = status.model?.name ?? 'model';
+      const name = status.model?.name ?? (status.modelPath ? fileName(status.modelPath) : 'model');
       return view(`$(loading~spin) SLM: loading ${name}`, join([`SLM Assist: loading ${status.model?.path ?? 'the model'}…`, status.message]), 'slmAssist.showLogs');
     }
     case 'ready': {
@@ -93,6 +99,11 @@ function renderRunning(input: StatusInput): StatusView {
     case 'error':
       return view('$(error) SLM', join([status.message ?? 'SLM Assist: the model could not be loaded.', 'Click to show the log.']), 'slmAssist.showLogs', true);
   }
+}
+
+/** The last part of a path, on any platform. */
+function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
 }
 
 function modelLines(model: ModelInfo): string[] {

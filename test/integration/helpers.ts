@@ -5,8 +5,8 @@ import type { StatusParams } from '../../common/protocol';
 export const EXTENSION_ID = 'slm-assist.slm-assist';
 
 /**
- * What the tests would like `activate()` to return. The extension exports nothing yet, so every
- * use is optional and falls back to what the public `vscode` API can observe.
+ * What `activate()` returns (`client/src/api.ts`). Uses stay optional, with a fallback to what the
+ * public `vscode` API can observe, so the suite also runs against an older build.
  */
 export interface SlmAssistTestApi {
   /** The last status the server sent, if any. */

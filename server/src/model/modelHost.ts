@@ -64,7 +64,7 @@ export class ModelHost {
       settings.threads !== this.settings.threads;
     this.settings = settings;
     if (!changed) return;
-    this.log.info(`Model settings changed; the model will be loaded again on next use.`);
+    if (this.loaded || this.loading) this.log.info(`Model settings changed; the model will be loaded again on next use.`);
     await this.unload();
     this.setStatus(this.idleStatus());
   }
@@ -101,7 +101,7 @@ export class ModelHost {
 
   private idleStatus(): StatusParams {
     return this.settings.path
-      ? { state: 'noModel', message: `The model ${this.settings.path} loads on first use.` }
+      ? { state: 'noModel', modelPath: this.settings.path, message: `The model ${this.settings.path} loads on first use.` }
       : { state: 'noModel', message: 'No model set: choose a GGUF file in the setting slmAssist.model.path.' };
   }
 
@@ -118,7 +118,7 @@ export class ModelHost {
       this.setStatus(this.idleStatus());
       return undefined;
     }
-    this.setStatus({ state: 'loading', message: `Loading ${basename(path)}` });
+    this.setStatus({ state: 'loading', modelPath: path, message: `Loading ${basename(path)}` });
     const checked = await checkModelFile(path);
     if (!checked.ok) return this.fail(`Cannot load the model ${path}: ${checked.reason}`);
 
@@ -177,7 +177,7 @@ export class ModelHost {
 
   private fail(message: string): undefined {
     this.log.error(message);
-    this.setStatus({ state: 'error', message });
+    this.setStatus({ state: 'error', modelPath: this.settings.path, message });
     return undefined;
   }
 }
