@@ -56,6 +56,8 @@ export type ServerState = 'noModel' | 'loading' | 'ready' | 'error';
 export interface StatusParams {
   state: ServerState;
   model?: ModelInfo;
+  /** The configured model file, known before it is loaded (in `noModel`, `loading` and `error`). */
+  modelPath?: string;
   /** Human-readable detail: the error, or a warning such as "no FIM tokens". */
   message?: string;
 }
@@ -95,6 +97,19 @@ export interface CompletionTrace {
  * read what the server did from it.
  */
 export const CompletionTraceNotification = notification<CompletionTrace>('slmAssist/completionTrace');
+
+/**
+ * The benchmark switch (`npm run bench`), honoured only from the initialize request's experimental
+ * client capability `slmAssist.benchmark`, never from settings: every model-backed completion then
+ * generates exactly `fixedTokens` tokens, past end-of-generation tokens, line breaks and the time
+ * budget, so every run does the same work.
+ */
+export interface BenchmarkCapability {
+  /** Keep generating past end-of-generation tokens. */
+  ignoreEog: boolean;
+  /** Tokens generated per completion (1-512). */
+  fixedTokens: number;
+}
 
 /** A position in a document: zero-based line, character in UTF-16 code units (as LSP). */
 export interface TextPosition {
