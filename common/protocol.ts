@@ -157,7 +157,11 @@ export interface AnsweringModel {
 export interface TextHelpResult {
   text: string;
   model: AnsweringModel;
-  usage: { promptTokens: number; completionTokens: number; ms: number };
+  /**
+   * Tokens read and written, and the milliseconds the whole request took; `generationMs` is the
+   * part spent writing the answer's tokens, for a tokens-per-second figure.
+   */
+  usage: { promptTokens: number; completionTokens: number; ms: number; generationMs?: number };
   /** Local pieces the input was split into: 1 when it fit. */
   chunks: number;
   /** Set when the answer stopped early (the remote stream died, or it was stopped). */

@@ -141,8 +141,9 @@ export class AnswerRun {
     this.state.phase = stopped ? 'stopped' : 'done';
     this.state.status = stopped ? 'Stopped.' : result.text.trim() ? '' : 'The model gave an empty answer.';
     // The result carries the whole answer; it replaces the stream when the two differ (no
-    // partial results, or the server trimmed the text).
-    if (result.text && result.text !== this.state.text) {
+    // partial results, or the server trimmed the text). After Stop the text stays as the user
+    // saw it when they pressed Stop, even if a few more tokens were still on their way.
+    if (!stopped && result.text && result.text !== this.state.text) {
       this.state.text = result.text;
       this.panel.post({ type: 'reset', state: this.state });
     } else {

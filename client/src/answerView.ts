@@ -53,8 +53,10 @@ export function describeModel(model: AnsweringModel): string {
 
 /** Generated tokens per second, or `undefined` when the usage says too little. */
 export function tokensPerSecond(usage: TextHelpResult['usage']): number | undefined {
-  if (!(usage.ms > 0) || !(usage.completionTokens > 0)) return undefined;
-  return usage.completionTokens / (usage.ms / 1000);
+  // Time spent writing tokens when the server says it; loading and reading the input are not speed.
+  const ms = usage.generationMs ?? usage.ms;
+  if (!(ms > 0) || !(usage.completionTokens > 0)) return undefined;
+  return usage.completionTokens / (ms / 1000);
 }
 
 /** The footer lines of a finished answer. */

@@ -103,9 +103,11 @@ try {
 } catch (error) {
   abort('models', error.stack ?? String(error));
 }
-const { known, broken } = models;
+const { known, chat, broken } = models;
 if (known) say(`known model: ${known.path} ("${known.name}"): ${JSON.stringify(known.prompt)} → ${JSON.stringify(known.continuation)}`);
 else say(`no known model: ${models.missing}; the scenarios that need it are skipped`);
+if (chat) say(`chat model: ${chat.path} ("${chat.name}")`);
+else say(`no chat model: ${models.chatMissing}; the scenarios that need it are skipped`);
 const baseSettings = { ...BASE_SETTINGS, ...(known ? { 'slmAssist.model.path': known.path } : {}) };
 writeSettings(dirs.userData, baseSettings);
 
@@ -182,6 +184,7 @@ try {
     const title = `scenario ${scenario.id}: ${scenario.title}`;
     if (scenario.skip) record({ title, state: 'skipped', error: scenario.skip });
     else if (scenario.needs === 'known' && !known) record({ title, state: 'skipped', error: `needs the known model: ${models.missing}` });
+    else if (scenario.needs === 'chat' && !chat) record({ title, state: 'skipped', error: `needs the chat model: ${models.chatMissing}` });
     else record(await runScenario(scenario, title));
   }
 
@@ -222,7 +225,10 @@ async function runScenario(scenario, title) {
   const consoleLines = [];
   const t = {
     model: known,
+    chatModel: chat,
     broken,
+    /** How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run. */
+    offHostCount: () => browser.offHost.length,
     codeServer,
     serverScript: join(installedExtension, 'dist/server/server.js'),
     /** Creates a file in the workspace and returns its path. */

@@ -51,6 +51,8 @@ describe('summaries and explanations over LSP (local model)', function () {
     assert.equal(result.model.host, undefined);
     assert.ok(result.usage.promptTokens > 50);
     assert.ok(result.usage.completionTokens > 0 && result.usage.completionTokens <= 24);
+    // The time spent writing is reported apart from loading and reading, for a true tokens/s.
+    assert.ok(result.usage.generationMs! > 0 && result.usage.generationMs! < result.usage.ms, JSON.stringify(result.usage));
     assert.equal(result.incomplete, undefined);
   });
 

@@ -24,6 +24,8 @@ export interface ChatResult {
   completionTokens: number;
   /** The signal fired: `text` is what was generated until then. */
   aborted: boolean;
+  /** Milliseconds spent generating, from the first generated token's request to the last. */
+  generationMs: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function chatGenerate(
   let aborted = false;
   await options.gate.idle();
   throwIfAborted(options.signal);
+  const generationStarted = performance.now();
   for await (const token of sequence.evaluate([prompt[prompt.length - 1]], {
     temperature: 0,
     repeatPenalty: { punishTokens: () => generated.slice(-64), penalty: 1.1 },
@@ -93,5 +96,11 @@ export async function chatGenerate(
       break;
     }
   }
-  return { text, promptTokens: prompt.length, completionTokens: generated.length, aborted };
+  return {
+    text,
+    promptTokens: prompt.length,
+    completionTokens: generated.length,
+    aborted,
+    generationMs: Math.round(performance.now() - generationStarted),
+  };
 }

@@ -112,7 +112,7 @@ export class TextHelpService {
     const answerTokens = settings.summary.maxTokens;
     const budget = loaded.info.contextSize - answerTokens - PROMPT_OVERHEAD;
     const inputTokens = loaded.model.tokenize(job.text).length;
-    const usage = { promptTokens: 0, completionTokens: 0, ms: 0 };
+    const usage = { promptTokens: 0, completionTokens: 0, ms: 0, generationMs: 0 };
     const local = { name: loaded.info.name, location: 'local' as const };
     const finish = (result: Omit<TextHelpResult, 'usage'>): TextHelpResult => ({
       ...result,
@@ -247,6 +247,7 @@ export class TextHelpService {
     });
     usage.promptTokens += result.promptTokens;
     usage.completionTokens += result.completionTokens;
+    usage.generationMs = (usage.generationMs ?? 0) + result.generationMs;
     return result;
   }
 }

@@ -4,20 +4,23 @@ import { basename, join } from 'node:path';
 
 /**
  * The models the e2e run uses: the known-output model (its file, the prompt to type and the exact
- * continuation it writes) and a file that is not a model at all.
+ * continuation it writes), a random-weight chat model that writes long answers (`chat`, the
+ * generator's `qwen2.5-coder-0.5b` shape) and a file that is not a model at all.
  *
  * The known model comes from the environment when all three of SLM_E2E_MODEL, SLM_E2E_PROMPT and
  * SLM_E2E_CONTINUATION are set; otherwise from the generator in test/modelgen (ensureModel('known')
  * and its knownEntries table), bundled here with esbuild so no build step is needed. Without
- * either, `known` is undefined and the scenarios that need it are skipped, saying why.
+ * either, `known` is undefined and the scenarios that need it are skipped, saying why. The chat
+ * model always comes from the generator (`chat` is undefined without it, `chatMissing` says why).
  */
 
 /** @typedef {{ path: string, prompt: string, continuation: string, name: string }} KnownModel */
+/** @typedef {{ path: string, name: string }} ChatModel */
 
 /**
  * @param {string} root the repository
  * @param {string} runDir this run's temporary folder
- * @returns {Promise<{ known?: KnownModel, missing?: string, broken: string }>}
+ * @returns {Promise<{ known?: KnownModel, missing?: string, chat?: ChatModel, chatMissing?: string, broken: string }>}
  */
 export async function resolveModels(root, runDir) {
   const modelsDir = join(runDir, 'models');
@@ -26,23 +29,30 @@ export async function resolveModels(root, runDir) {
   const broken = join(modelsDir, 'not-a-model.gguf');
   writeFileSync(broken, 'This text file is not a GGUF model.\n');
 
+  const generator = await loadGenerator(root, runDir);
+  const noGenerator = 'test/modelgen/index.ts (the model generator) does not exist yet';
+  if (generator && (typeof generator.ensureModel !== 'function' || !Array.isArray(generator.knownEntries))) {
+    throw new Error('test/modelgen/index.ts no longer exports ensureModel() and knownEntries');
+  }
+  // Random weights: greedy decoding rambles on until max tokens ("wyeRac caizsnj wye wye …"), at
+  // about 30 tokens/s on one thread. Not the `tiny` shape: its answers begin with hundreds of
+  // newlines, so a screenshot of the panel would show no text. Written once (350 MB, a few seconds).
+  const chatFile = generator?.ensureModel('qwen2.5-coder-0.5b', join(root, '.models'));
+  const chatModels = chatFile ? { chat: { path: chatFile, name: modelName(chatFile) } } : { chatMissing: noGenerator };
+
   const { SLM_E2E_MODEL: path, SLM_E2E_PROMPT: prompt, SLM_E2E_CONTINUATION: continuation } = process.env;
   if (path && prompt && continuation) {
     if (!existsSync(path)) throw new Error(`SLM_E2E_MODEL=${path} does not exist`);
-    return { known: { path, prompt, continuation, name: modelName(path) }, broken };
+    return { known: { path, prompt, continuation, name: modelName(path) }, ...chatModels, broken };
   }
 
-  const generator = await loadGenerator(root, runDir);
-  if (!generator) return { missing: 'test/modelgen/index.ts (the model generator) does not exist yet', broken };
+  if (!generator) return { missing: noGenerator, ...chatModels, broken };
   const { ensureModel, knownEntries } = generator;
-  if (typeof ensureModel !== 'function' || !Array.isArray(knownEntries)) {
-    throw new Error('test/modelgen/index.ts no longer exports ensureModel() and knownEntries');
-  }
   // The cursor sits at the end of a one-line file, so take a one-line entry; 'console' by preference.
   const entry = knownEntries.find((e) => e.prompt === 'console') ?? knownEntries.find((e) => !e.prompt.includes('\n'));
   if (!entry) throw new Error('knownEntries has no one-line prompt');
   const file = ensureModel('known', join(root, '.models'));
-  return { known: { path: file, prompt: entry.prompt, continuation: entry.continuation, name: modelName(file) }, broken };
+  return { known: { path: file, prompt: entry.prompt, continuation: entry.continuation, name: modelName(file) }, ...chatModels, broken };
 }
 
 /** Bundles test/modelgen/index.ts into the run folder and loads it; undefined if it does not exist. */

@@ -227,3 +227,28 @@ export async function closePage(page) {
 export async function typeText(page, text) {
   await page.keyboard.type(text, { delay: 80 });
 }
+
+/**
+ * The frame that shows the SLM Assist answer panel (`media/answer.js`). A webview lives two
+ * iframes down: the workbench's `iframe.webview` holds VS Code's host page, whose `#active-frame`
+ * holds the extension's HTML. Waits until that HTML's `#answer` exists.
+ */
+export async function answerFrame(page, timeoutMs = 30_000) {
+  const answer = page.frameLocator('iframe.webview').frameLocator('#active-frame').locator('#answer');
+  await answer.waitFor({ state: 'attached', timeout: timeoutMs });
+  const frame = await (await answer.elementHandle()).ownerFrame();
+  if (!frame) throw new Error('the answer panel has no frame');
+  return frame;
+}
+
+/** What the answer panel shows right now: title, status line, answer text, footer lines, phase. */
+export async function answerState(frame) {
+  return frame.evaluate(() => ({
+    title: document.getElementById('title')?.textContent ?? '',
+    status: document.getElementById('status')?.textContent ?? '',
+    text: document.getElementById('answer')?.textContent ?? '',
+    footer: [...document.querySelectorAll('#footer li')].map((li) => li.textContent ?? ''),
+    phase: document.body.dataset.phase ?? '',
+    stopDisabled: /** @type {HTMLButtonElement | null} */ (document.getElementById('stop'))?.disabled ?? null,
+  }));
+}

@@ -33,6 +33,8 @@ describe('answerView', () => {
   it('computes tokens per second only from usable usage', () => {
     assert.equal(tokensPerSecond({ promptTokens: 1, completionTokens: 50, ms: 2000 }), 25);
     assert.equal(tokensPerSecond({ promptTokens: 1, completionTokens: 50, ms: 0 }), undefined);
+    // Loading the model and reading the input are not part of the speed.
+    assert.equal(tokensPerSecond({ promptTokens: 1, completionTokens: 50, ms: 9000, generationMs: 1000 }), 50);
     assert.equal(tokensPerSecond({ promptTokens: 1, completionTokens: 0, ms: 100 }), undefined);
   });
 
