@@ -46,6 +46,7 @@ const builds = {
     entryPoints: { makeModel: 'test/modelgen/cli.ts' },
     outdir: 'dist/tools',
   },
+  bench: { ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist/bench' },
   tests: {
     ...common,
     entryPoints: [...testFiles('test/unit'), ...testFiles('test/lsp'), ...testFiles('test/integration')],

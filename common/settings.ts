@@ -12,7 +12,7 @@ export const settingsSchema = z.object({
       path: z.string().default(''),
       /** Context window of the llama.cpp context, in tokens. */
       contextSize: z.number().int().min(512).max(131072).default(4096),
-      /** CPU threads for llama.cpp. 0 lets the server choose. */
+      /** CPU threads for llama.cpp. 0 lets the server choose: all cores but one, at most 8. */
       threads: z.number().int().min(0).max(256).default(0),
     })
     .prefault({}),
@@ -30,6 +30,13 @@ export const settingsSchema = z.object({
       prefixTokens: z.number().int().min(16).max(32768).default(1536),
       /** Tokens of text after the cursor given to the model. */
       suffixTokens: z.number().int().min(0).max(8192).default(128),
+      /**
+       * Fill-in-the-middle prompt layout. `appendable`: the text typed on the current line goes after
+       * the middle marker, so keystrokes only append to the prompt and the model's cache is reused.
+       * `classic`: the prefix ends at the cursor (prefix-suffix-middle, as most tools send it), so every
+       * keystroke evaluates the suffix again.
+       */
+      promptLayout: z.enum(['appendable', 'classic']).default('appendable'),
     })
     .prefault({}),
   chatModel: z

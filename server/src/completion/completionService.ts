@@ -17,6 +17,9 @@ import { buildPrompt, templates } from './prompt/template';
 /** Tokens kept free in the context for the template's special tokens. */
 const TEMPLATE_SLACK = 8;
 
+/** Share of the prefix budget a document's first window uses (documentWindow re-anchors at the same share). */
+const FIRST_WINDOW_SHARE = 0.75;
+
 /**
  * Answers inline-completion requests: window → prompt → generate → postprocess, with a cache in
  * front. Only the newest request runs: each new one aborts the one before it, which stops the
@@ -74,12 +77,19 @@ export class CompletionService {
       const offset = document.offsetAt(position);
       const countTokens = (s: string): number => loaded.model.tokenize(s).length;
       const budget = Math.max(16, loaded.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
+      const anchor = this.anchors.get(document.uri);
+      const prefixTokens = Math.min(settings.prefixTokens, budget);
       const window = documentWindow(
         text,
         offset,
-        { prefixTokens: Math.min(settings.prefixTokens, budget), suffixTokens: settings.suffixTokens },
+        // A document's first window leaves the same slack as a re-anchored one, so that typing does
+        // not outgrow it (and evaluate the whole prompt again) within the first few lines.
+        {
+          prefixTokens: anchor === undefined ? Math.floor(prefixTokens * FIRST_WINDOW_SHARE) : prefixTokens,
+          suffixTokens: settings.suffixTokens,
+        },
         countTokens,
-        this.anchors.get(document.uri),
+        anchor,
       );
       this.anchors.set(document.uri, window.prefixStart);
       const middleStart = chooseMiddleStart(text, offset, window, this.middles.get(document.uri));

@@ -1,6 +1,13 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { AbortedError, throwIfAborted } from '../../util/abort';
 
+/**
+ * Prompt tokens evaluated per llama.cpp batch. Between batches the abort signal is checked, so a
+ * cancelled request stops within one batch (llama.cpp cannot stop a batch under way). Smaller
+ * batches run slower on a CPU; see bench/README.md for the measurement behind this value.
+ */
+export const PROMPT_CHUNK = 256;
+
 /** Options of one generation. */
 export interface GenerateOptions {
   /** Most tokens to generate. */

@@ -3,18 +3,26 @@
  * layout (SPM, a model's own quirk) is a new table entry rather than a new branch.
  */
 
-/** One piece of a prompt: a FIM marker token, or the tokenized text before / after the cursor. */
-export type Segment = 'fimPrefix' | 'fimSuffix' | 'fimMiddle' | 'prefix' | 'suffix';
+/**
+ * One piece of a prompt: a FIM marker token, or tokenized text: `prefix` before the middle, `suffix`
+ * after the cursor, `middle` the start of the middle that is already written (from where the middle
+ * starts up to the cursor).
+ */
+export type Segment = 'fimPrefix' | 'fimSuffix' | 'fimMiddle' | 'prefix' | 'suffix' | 'middle';
 
 /** Names of the known layouts. */
-export type TemplateName = 'psm' | 'prefixOnly';
+export type TemplateName = 'psm' | 'appendable' | 'prefixOnly';
 
 /**
- * The known layouts. `psm` is fill-in-the-middle in prefix-suffix-middle order; `prefixOnly`
- * is plain continuation, for models without FIM tokens.
+ * The known layouts. `psm` is fill-in-the-middle in prefix-suffix-middle order with the prefix
+ * ending at the cursor. `appendable` is the same order, but the text typed since the middle started
+ * (see `context/middleStart.ts`) comes after the middle marker, as if the model had written it:
+ * each keystroke then only appends to the prompt. `prefixOnly` is plain continuation, for models
+ * without FIM tokens.
  */
 export const templates: Record<TemplateName, readonly Segment[]> = {
   psm: ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle'],
+  appendable: ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle', 'middle'],
   prefixOnly: ['prefix'],
 };
 
@@ -32,7 +40,7 @@ export interface FimTokens {
  */
 export function buildPrompt(
   template: readonly Segment[],
-  parts: { prefix: number[]; suffix: number[] },
+  parts: { prefix: number[]; suffix: number[]; middle?: number[] },
   fim?: FimTokens,
 ): number[] {
   const prompt: number[] = [];
@@ -43,6 +51,9 @@ export function buildPrompt(
         break;
       case 'suffix':
         pushAll(prompt, parts.suffix);
+        break;
+      case 'middle':
+        pushAll(prompt, parts.middle ?? []);
         break;
       case 'fimPrefix':
       case 'fimSuffix':
