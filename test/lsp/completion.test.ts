@@ -141,3 +141,31 @@ describe('models without fill-in-the-middle tokens, and not 4-bit', function () 
     }
   });
 });
+
+describe('the benchmark switch', function () {
+  const text = 'while (';
+  it('is honoured from the initialize capability: a fixed number of tokens, past end-of-text', async function () {
+    const server = await LspClient.start({ initializationOptions: testSettings(ensureModel('known')), experimental: { benchmark: { ignoreEog: true, fixedTokens: 5 } } });
+    try {
+      await server.open(uri, text);
+      await server.complete(uri, endOf(text));
+      assert.equal(server.traces[server.traces.length - 1].generation?.generatedTokens, 5);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is ignored when a workspace or user puts it in the settings', async function () {
+    const server = await LspClient.start({
+      initializationOptions: { ...testSettings(ensureModel('known')), benchmark: { ignoreEog: true, fixedTokens: 5 } },
+    });
+    try {
+      await server.open(uri, text);
+      assert.deepEqual(await server.complete(uri, endOf(text)), ['true)']);
+      // "true)" is two tokens, then the model ends the text by itself.
+      assert.ok(server.traces[server.traces.length - 1].generation!.generatedTokens < 5);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -79,7 +79,9 @@ export async function generate(
   let stopReason: StopReason = 'maxTokens';
   let firstTokenMs: number | undefined;
   const last = prompt[prompt.length - 1];
-  for await (const token of sequence.evaluate([last], { temperature: 0 })) {
+  // yieldEogToken: without it node-llama-cpp ends the stream at an end-of-generation token
+  // without showing it, and neither the stop reason nor `ignoreEog` could be honoured.
+  for await (const token of sequence.evaluate([last], { temperature: 0, yieldEogToken: true })) {
     firstTokenMs ??= elapsed();
     if (options.signal.aborted) {
       stopReason = 'aborted';
