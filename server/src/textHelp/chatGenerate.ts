@@ -1,4 +1,5 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { evaluatePrompt } from '../completion/generate/evaluatePrompt';
 import { throwIfAborted } from '../util/abort';
 import type { PriorityGate } from '../util/gate';
 
@@ -54,18 +55,10 @@ export async function chatGenerate(
     .map((values) => values.join(''))
     .filter((text) => text !== '');
 
+  // Smaller batches than a completion's: a completion that arrives waits for at most one of
+  // them (about 0.3 s on the 0.5B shape with 1 thread), at a few percent of summary speed.
   const chunk = options.promptChunk ?? 64;
-  let reuse = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
-  if (reuse < sequence.nextTokenIndex) {
-    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
-    reuse = Math.min(reuse, sequence.nextTokenIndex);
-  }
-  const pending = prompt.slice(reuse, prompt.length - 1);
-  for (let start = 0; start < pending.length; start += chunk) {
-    await options.gate.idle();
-    throwIfAborted(options.signal);
-    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + chunk));
-  }
+  await evaluatePrompt(sequence, prompt, { chunk, signal: options.signal, beforeBatch: () => options.gate.idle() });
 
   const generated: Token[] = [];
   let text = '';

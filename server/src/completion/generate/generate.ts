@@ -1,5 +1,6 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { AbortedError, throwIfAborted } from '../../util/abort';
+import { evaluatePrompt } from './evaluatePrompt';
 
 /**
  * Prompt tokens evaluated per llama.cpp batch. Between batches the abort signal is checked, so a
@@ -59,20 +60,7 @@ export async function generate(
   throwIfAborted(options.signal);
   if (prompt.length === 0) throw new Error('generate: the prompt is empty');
 
-  // Keep the cached tokens that match the prompt; the last prompt token is always evaluated
-  // again because its logits are what the first generated token is sampled from.
-  let reuse = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
-  if (reuse < sequence.nextTokenIndex) {
-    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
-    // Erasing can drop more than asked (e.g. with sliding-window attention); trust the sequence.
-    reuse = Math.min(reuse, sequence.nextTokenIndex);
-  }
-  const pending = prompt.slice(reuse, prompt.length - 1);
-  for (let start = 0; start < pending.length; start += options.promptChunk) {
-    throwIfAborted(options.signal);
-    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + options.promptChunk));
-  }
-  throwIfAborted(options.signal);
+  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk, signal: options.signal });
 
   const generated: Token[] = [];
   let text = '';

@@ -1,0 +1,34 @@
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { throwIfAborted } from '../../util/abort';
+
+export interface EvaluatePromptOptions {
+  /** Prompt tokens per llama.cpp batch; the signal is checked between batches. */
+  chunk: number;
+  signal: AbortSignal;
+  /** Awaited before each batch: a summary waits here while a completion runs. */
+  beforeBatch?: () => Promise<void>;
+}
+
+/**
+ * Brings a context sequence's KV cache to `prompt` minus its last token, reusing the longest
+ * prefix it already holds and evaluating the rest in batches, so that a cancellation stops the
+ * work within one batch (llama.cpp cannot stop a batch under way). The last token is left for
+ * the caller to evaluate, since its logits give the first generated token. Returns how many
+ * prompt tokens came from the cache.
+ */
+export async function evaluatePrompt(sequence: LlamaContextSequence, prompt: Token[], options: EvaluatePromptOptions): Promise<number> {
+  let reuse = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
+  if (reuse < sequence.nextTokenIndex) {
+    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+    // Erasing can drop more than asked (e.g. with sliding-window attention); trust the sequence.
+    reuse = Math.min(reuse, sequence.nextTokenIndex);
+  }
+  const pending = prompt.slice(reuse, prompt.length - 1);
+  for (let start = 0; start < pending.length; start += options.chunk) {
+    await options.beforeBatch?.();
+    throwIfAborted(options.signal);
+    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + options.chunk));
+  }
+  throwIfAborted(options.signal);
+  return reuse;
+}
