@@ -135,3 +135,22 @@ describe('summaries and explanations over LSP (local model)', function () {
     assert.ok(result.chunks > 3);
   });
 });
+
+describe('one model for completion and chat', function () {
+  it('loads the file once when chatModel.path names the completion model', async function () {
+    const tiny = ensureModel('tiny');
+    const server = await LspClient.start({
+      initializationOptions: { model: { path: tiny, threads: 1 }, chatModel: { path: tiny }, summary: { maxTokens: 8 }, inlineCompletion: { debounceMs: 0 } },
+    });
+    try {
+      await server.open('file:///work/a.ts', 'export const a = 1;\n');
+      await server.complete('file:///work/a.ts', { line: 1, character: 0 });
+      const { result } = await server.textHelp(SummarizeRequest, { textDocument: { uri: 'file:///work/a.ts' } });
+      assert.equal(result.model.location, 'local');
+      const loads = server.logs.filter((l) => l.message.startsWith('Loaded '));
+      assert.equal(loads.length, 1, loads.map((l) => l.message).join('\n'));
+    } finally {
+      await server.stop();
+    }
+  });
+});
