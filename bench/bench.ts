@@ -8,16 +8,17 @@ import { coldReference, runBaselineMode } from './baseline';
 import { CpuMonitor } from './cpuMonitor';
 import { type ModeResult, type Summary, summarize, table } from './report';
 import { loadFixtures, SCRIPT } from './script';
-import { runServerMode } from './serverMode';
+import { runServerMode, type SummaryLoad } from './serverMode';
 
 /**
  * `npm run bench`: keystroke-to-suggestion latency of the built server against llama.vscode's
  * layout, on generated models of real shapes. See bench/README.md.
  *
- *   node dist/bench/bench.js [--models=0.5b,1.5b] [--classic=0.5b] [--classic-suffix=48] [--samples=10,6] [--threads=N] [--server=FILE]
+ *   node dist/bench/bench.js [--models=0.5b,1.5b] [--classic=0.5b] [--classic-suffix=48] [--summary=0.5b] [--samples=10,6] [--threads=N] [--server=FILE]
  *
  * --classic: models also measured with the classic prompt layout (--classic-suffix: its suffix
- * tokens, default 48); --samples: requests of the
+ * tokens, default 48); --summary: models also measured while a long summary runs (default 0.5b;
+ * `--summary=` for none); --samples: requests of the
  * llama.vscode replay per model (0: skip it); --threads: instead of the server's default;
  * --server: another server bundle (to compare builds).
  */
@@ -38,6 +39,12 @@ const FIXED_TOKENS = 16;
  * tokens evaluated per keystroke within the issue's "typed + 64".
  */
 const CLASSIC_SUFFIX_TOKENS = Number(args.get('classic-suffix') || 48);
+/** The summary that runs during the `--summary` mode: long enough to be read in pieces and never finish meanwhile. */
+const SUMMARY_URI = 'file:///bench/summarized.ts';
+const SUMMARY_BYTES = 100 * 1024;
+/** Most tokens per piece's answer: high, so that it generates for long stretches as well as reading. */
+const SUMMARY_MAX_TOKENS = 1024;
+const SUMMARY_LABEL = 'slm-assist during a summary';
 /** About 8 characters a second. */
 const KEYSTROKE_MS = 125;
 
@@ -51,6 +58,7 @@ const log = {
 interface ModelReport {
   model: string;
   modes: ModeResult[];
+  summary?: SummaryLoad;
   coldReference: { promptTokens: number; firstTokenMs: number; totalMs: number; othersCores: number };
   typedTokensP50: number;
 }
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const models = list('models', '0.5b,1.5b');
   const classicFor = new Set(list('classic', ''));
+  const summaryFor = new Set(list('summary', '0.5b'));
   const samples = list('samples', '10,6').map(Number);
   const threads = Number(args.get('threads') ?? 0) || defaultThreads();
   const fixtures = loadFixtures(join(root, 'bench/fixtures'));
@@ -105,6 +114,34 @@ async function main(): Promise<void> {
         }),
       );
     }
+    let summary: SummaryLoad | undefined;
+    if (summaryFor.has(name)) {
+      const text = summaryText(fixtures.map((f) => f.text));
+      console.log(
+        `${shape}: server, appendable layout, while a summary of ${Math.round(text.length / 1024)} KB (answers of up to ${SUMMARY_MAX_TOKENS} tokens) runs…`,
+      );
+      const modeStarted = performance.now();
+      const during = await runServerMode({
+        label: SUMMARY_LABEL,
+        serverPath,
+        modelPath,
+        fixtures,
+        fixedTokens: FIXED_TOKENS,
+        keystrokeMs: KEYSTROKE_MS,
+        modelSettings,
+        monitor,
+        summary: { uri: SUMMARY_URI, text, languageId: 'typescript', maxTokens: SUMMARY_MAX_TOKENS },
+      });
+      summary = during.summary;
+      if (summary) {
+        console.log(
+          `  summary: ${summary.pieces} pieces; at the last keystroke ${summary.runningAtEnd ? 'still running' : 'NOT running'}, ` +
+            `at "${summary.lastProgress}", ${summary.streamedChars} characters streamed; then ${summary.ended}; ` +
+            `the mode took ${((performance.now() - modeStarted) / 1000).toFixed(0)} s`,
+        );
+      }
+      modes.push(during);
+    }
 
     console.log(`${shape}: llama.cpp cold reference and llama.vscode layout, in-process…`);
     const model: LlamaModel = await llama.loadModel(modelLoadOptions(modelPath));
@@ -136,6 +173,7 @@ async function main(): Promise<void> {
       reports.push({
         model: shape,
         modes,
+        summary,
         coldReference: { promptTokens: coldTokens, ...reference },
         typedTokensP50: typed.sort((a, b) => a - b)[Math.floor(typed.length / 2)] ?? 1,
       });
@@ -169,6 +207,14 @@ async function main(): Promise<void> {
     JSON.stringify({ date: new Date().toISOString(), threads, fixedTokens: FIXED_TOKENS, wallS, rows, reports, verdicts }, replacer, 2),
   );
   console.log('Wrote bench/results.json');
+}
+
+/** The fixtures one after the other, repeated, cut at a line break after `SUMMARY_BYTES`. */
+function summaryText(texts: string[]): string {
+  let text = '';
+  while (text.length < SUMMARY_BYTES) text += texts.join('\n') + '\n';
+  const end = text.indexOf('\n', SUMMARY_BYTES);
+  return end < 0 ? text : text.slice(0, end + 1);
 }
 
 function replacer(key: string, value: unknown): unknown {
@@ -209,6 +255,18 @@ function targets(reports: ModelReport[]): Verdict[] {
         measured: `${ours.coldMs.toFixed(0)} ms vs ${r.coldReference.totalMs.toFixed(0)} ms (${(ours.coldMs / r.coldReference.totalMs).toFixed(2)}×)`,
         holds: ours.coldMs <= 1.1 * r.coldReference.totalMs,
       });
+      const during = others.find((m) => m.label === SUMMARY_LABEL);
+      if (during) {
+        const stillRunning = r.summary?.runningAtEnd !== false;
+        verdicts.push({
+          target: `${r.model}: during a summary, first token p50 ≤ 250 ms and keystroke-to-response p50 ≤ 1/5 of llama.vscode layout's`,
+          measured:
+            `first token ${during.firstTokenP50.toFixed(0)} ms; response ${during.responseP50.toFixed(0)} ms vs ${baseline.responseP50.toFixed(0)} ms: ` +
+            `${(baseline.responseP50 / during.responseP50).toFixed(1)}× faster` +
+            (stillRunning ? '' : ' (but the summary ended before the last keystroke)'),
+          holds: stillRunning && during.firstTokenP50 <= 250 && during.responseP50 * 5 <= baseline.responseP50,
+        });
+      }
     }
     const limit = small ? 1024 : 2048;
     verdicts.push({

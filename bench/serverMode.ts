@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { SummarizeRequest } from '../common/protocol';
 import { LspClient } from '../test/lsp/harness';
 import { CpuMonitor } from './cpuMonitor';
 import { type Fixture, Typist } from './script';
@@ -18,6 +20,26 @@ export interface ServerModeOptions {
   /** `slmAssist.inlineCompletion` settings on top of the defaults (debounce is always 0). */
   inlineCompletion?: Record<string, unknown>;
   monitor: CpuMonitor;
+  /**
+   * A summary of this document runs throughout the typing: started before the first keystroke,
+   * cancelled after the last.
+   */
+  summary?: { uri: string; text: string; languageId: string; maxTokens: number };
+}
+
+/** The summary that ran during a mode's typing. */
+export interface SummaryLoad {
+  /** Pieces the server split the document into. */
+  pieces: number;
+  /** Its last progress message before the script ended, and how many it sent until then. */
+  lastProgress: string;
+  progressMessages: number;
+  /** Characters of answer streamed until the script ended. */
+  streamedChars: number;
+  /** The summary was still running when the script ended (it should be). */
+  runningAtEnd: boolean;
+  /** How it ended after the cancellation. */
+  ended: string;
 }
 
 /** The server's resident memory now and at its peak, from /proc. */
@@ -32,12 +54,15 @@ function memory(pid: number): { rss: number; peak: number } {
  * didChange, then an inline-completion request, awaited; the next keystroke goes out at its
  * scheduled time, or at once when the answer came later than that.
  */
-export async function runServerMode(options: ServerModeOptions): Promise<ModeResult & { accepted: Map<number, string> }> {
+export async function runServerMode(
+  options: ServerModeOptions,
+): Promise<ModeResult & { accepted: Map<number, string>; summary?: SummaryLoad }> {
   const server = await LspClient.start({
     serverPath: options.serverPath,
     initializationOptions: {
       model: { ...options.modelSettings, path: options.modelPath },
       inlineCompletion: { ...options.inlineCompletion, debounceMs: 0 },
+      ...(options.summary ? { summary: { maxTokens: options.summary.maxTokens } } : {}),
     },
     experimental: { benchmark: { ignoreEog: true, fixedTokens: options.fixedTokens } },
   });
@@ -48,6 +73,8 @@ export async function runServerMode(options: ServerModeOptions): Promise<ModeRes
   perRequest.track(pid);
   const accepted = new Map<number, string>();
   const keystrokes: KeystrokeResult[] = [];
+  const cancelSummary = new CancellationTokenSource();
+  let summaryRun: Promise<string> | undefined;
   try {
     for (const fixture of options.fixtures) await server.open(fixture.uri, fixture.text, fixture.languageId);
     const loadStarted = performance.now();
@@ -55,6 +82,34 @@ export async function runServerMode(options: ServerModeOptions): Promise<ModeRes
     const loadMs = performance.now() - loadStarted;
     if (status.state !== 'ready') throw new Error(`the model did not load: ${status.message ?? status.state}`);
     const afterLoad = memory(pid).rss;
+
+    let summaryState: { progress: string[]; streamedChars: number; running: boolean } | undefined;
+    if (options.summary) {
+      const { uri, text, languageId } = options.summary;
+      await server.open(uri, text, languageId);
+      const state = { progress: [] as string[], streamedChars: 0, running: true };
+      summaryState = state;
+      let underWay: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (underWay = resolve));
+      summaryRun = server
+        .textHelp(
+          SummarizeRequest,
+          { textDocument: { uri } },
+          {
+            cancel: cancelSummary,
+            onProgress: (message) => (state.progress.push(message), underWay()),
+            onPartial: (delta) => (state.streamedChars += delta.length),
+          },
+        )
+        .then(
+          (r) => `${r.result.incomplete ? 'cancelled' : 'finished'} after ${r.result.usage.completionTokens} generated tokens`,
+          (error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        .finally(() => (state.running = false));
+      // The first keystroke goes out once the summary reads its first piece (or has ended: then it is reported).
+      await Promise.race([started, summaryRun]);
+      if (!state.running) throw new Error(`the summary ${await summaryRun} before the first keystroke`);
+    }
 
     const typist = new Typist(options.fixtures);
     let lastSuggestion = '';
@@ -93,6 +148,17 @@ export async function runServerMode(options: ServerModeOptions): Promise<ModeRes
       });
     }
     const { rss, peak } = memory(pid);
+    let summary: SummaryLoad | undefined;
+    if (summaryState && summaryRun) {
+      const runningAtEnd = summaryState.running;
+      const lastProgress = summaryState.progress[summaryState.progress.length - 1] ?? '';
+      const progressMessages = summaryState.progress.length;
+      const streamedChars = summaryState.streamedChars;
+      cancelSummary.cancel();
+      const ended = await summaryRun;
+      const pieces = Number(/ of (\d+)/.exec(summaryState.progress[0] ?? '')?.[1] ?? NaN);
+      summary = { pieces, lastProgress, progressMessages, streamedChars, runningAtEnd, ended };
+    }
     return {
       label: options.label,
       keystrokes,
@@ -102,8 +168,12 @@ export async function runServerMode(options: ServerModeOptions): Promise<ModeRes
       peakRssBytes: peak,
       othersCores: options.monitor.othersCores(),
       accepted,
+      summary,
     };
   } finally {
+    cancelSummary.cancel();
+    await summaryRun;
+    cancelSummary.dispose();
     options.monitor.poll();
     await server.stop();
   }
