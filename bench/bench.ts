@@ -85,32 +85,18 @@ async function main(): Promise<void> {
     if (!shape) throw new Error(`unknown model ${name}; known: ${Object.keys(MODELS).join(', ')}`);
     const modelPath = ensureModel(shape);
     const modes: ModeResult[] = [];
-    const modelSettings = { threads };
+    // What every server mode of this model shares.
+    const base = { serverPath, modelPath, fixtures, fixedTokens: FIXED_TOKENS, keystrokeMs: KEYSTROKE_MS, modelSettings: { threads }, monitor };
     console.log(`\n${shape}: server, appendable layout…`);
-    const ours = await runServerMode({
-      label: 'slm-assist',
-      serverPath,
-      modelPath,
-      fixtures,
-      fixedTokens: FIXED_TOKENS,
-      keystrokeMs: KEYSTROKE_MS,
-      modelSettings,
-      monitor,
-    });
+    const ours = await runServerMode({ ...base, label: 'slm-assist' });
     modes.push(ours);
     if (classicFor.has(name)) {
       console.log(`${shape}: server, classic layout with a ${CLASSIC_SUFFIX_TOKENS}-token suffix…`);
       modes.push(
         await runServerMode({
+          ...base,
           label: `slm-assist, classic layout, suffix ${CLASSIC_SUFFIX_TOKENS}`,
-          serverPath,
-          modelPath,
-          fixtures,
-          fixedTokens: FIXED_TOKENS,
-          keystrokeMs: KEYSTROKE_MS,
-          modelSettings,
           inlineCompletion: { promptLayout: 'classic', suffixTokens: CLASSIC_SUFFIX_TOKENS },
-          monitor,
         }),
       );
     }
@@ -122,14 +108,8 @@ async function main(): Promise<void> {
       );
       const modeStarted = performance.now();
       const during = await runServerMode({
+        ...base,
         label: SUMMARY_LABEL,
-        serverPath,
-        modelPath,
-        fixtures,
-        fixedTokens: FIXED_TOKENS,
-        keystrokeMs: KEYSTROKE_MS,
-        modelSettings,
-        monitor,
         summary: { uri: SUMMARY_URI, text, languageId: 'typescript', maxTokens: SUMMARY_MAX_TOKENS },
       });
       summary = during.summary;
