@@ -5,6 +5,3 @@ export interface Logger {
   info(message: string): void;
   debug(message: string): void;
 }
-
-/** A logger that discards everything (tests of single stages). */
-export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };

@@ -42,12 +42,7 @@ export const QWEN_SPECIAL_TOKENS = [
   '<|video_pad|>',
   '<tool_call>',
   '</tool_call>',
-  '<|fim_prefix|>',
-  '<|fim_middle|>',
-  '<|fim_suffix|>',
-  '<|fim_pad|>',
-  '<|repo_name|>',
-  '<|file_sep|>',
+  ...FIM_TOKENS,
 ] as const;
 
 /** Number of normal (non-special) tokens of the real Qwen2.5 vocabulary; specials start here. */
