@@ -7,7 +7,7 @@ import type { FimTokens } from '../completion/prompt/template';
 import { Mutex } from '../util/mutex';
 import { contextOptions, modelLoadOptions } from './contextOptions';
 import { checkModelFile } from './gguf/ggufHeader';
-import { loadLlama, nodeLlamaCpp } from './llama';
+import { LlamaUnavailableError, loadLlama, nodeLlamaCpp } from './llama';
 
 /** A model loaded and ready to generate. */
 export interface LoadedModel {
@@ -171,6 +171,8 @@ export class ModelHost {
       return loaded;
     } catch (error) {
       await model?.dispose().catch(() => undefined);
+      // llama.cpp itself could not start: that is about this machine, not about the model file.
+      if (error instanceof LlamaUnavailableError) return this.fail(error.message);
       return this.fail(`Cannot load the model ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
