@@ -8,6 +8,8 @@ const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const watch = args.includes('--watch');
 const production = args.includes('--production');
+// Where the client and server bundles go (`npm run package` builds them into its staging folder).
+const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'dist';
 
 /** Every `*.test.ts` below a folder, for the test bundles. */
 function testFiles(dir) {
@@ -39,8 +41,8 @@ const common = {
 };
 
 const builds = {
-  client: { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.js' },
-  server: { ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server/server.js' },
+  client: { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(out, 'client/extension.js') },
+  server: { ...common, entryPoints: ['server/src/server.ts'], outfile: join(out, 'server/server.js') },
   tools: {
     ...common,
     entryPoints: { makeModel: 'test/modelgen/cli.ts' },

@@ -176,17 +176,20 @@ export function packageExtension(options = {}) {
   const outDir = options.outDir ?? join(root, '.package');
   const vsix = join(outDir, `${manifest.name}-${manifest.version}-${targetName}.vsix`);
 
-  log(`building the bundles (production) for ${targetName}`);
-  execFileSync(process.execPath, [join(root, 'esbuild.mjs'), '--production', '--only=client,server'], { cwd: root, stdio: 'inherit' });
-
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
+  log(`building the bundles (production) for ${targetName}`);
+  execFileSync(process.execPath, [join(root, 'esbuild.mjs'), '--production', '--only=client,server', `--out=${join(stage, 'dist')}`], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+
   // The manifest as the VSIX carries it: no scripts, no development dependencies, and node-llama-cpp
   // as the one dependency (everything else is inside the bundles).
   const { scripts: _scripts, devDependencies: _dev, allowScripts: _allow, dependencies, ...shipped } = manifest;
   shipped.dependencies = { 'node-llama-cpp': dependencies['node-llama-cpp'] };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
-  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE', 'media', 'docs/images', 'dist/client/extension.js', 'dist/server/server.js']) {
+  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE', 'media', 'docs/images']) {
     const from = join(root, file);
     if (!existsSync(from)) throw new Error(`${file} is missing`);
     cpSync(from, join(stage, file), { recursive: true });

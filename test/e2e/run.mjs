@@ -15,12 +15,13 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BASE_SETTINGS, delay, freePort, startCodeServer, writeSettings } from './lib/codeServer.mjs';
 import { runIntegrationSuite } from './lib/integration.mjs';
 import { resolveModels } from './lib/model.mjs';
 import { closePage, launchBrowser, openWorkbench, preparePage } from './lib/workbench.mjs';
+import { packageExtension } from '../../scripts/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -89,11 +90,27 @@ mkdirSync(screenshots, { recursive: true });
 for (const name of readdirSync(screenshots)) if (name.endsWith('-failed.png')) rmSync(join(screenshots, name));
 mkdirSync(logs, { recursive: true });
 
-// The extension, installed as a user would have it (a folder in --extensions-dir), and the same
-// repository again under another name for the integration suite's extensionDevelopmentPath. Both
-// paths are unique to this run, so this run's server processes are found by their command line.
-const installedExtension = join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-symlinkSync(root, installedExtension);
+// The extension as a user gets it: `npm run package`'s VSIX, installed with code-server's own
+// `--install-extension`, so a packaging mistake fails here. The repository itself, under a name
+// unique to this run, is the integration suite's extensionDevelopmentPath. Both paths are unique
+// to this run, so this run's server processes are found by their command line.
+say('packaging the VSIX (scripts/package.mjs)');
+let vsix;
+try {
+  vsix = packageExtension({ log: (line) => say(`     package: ${line}`) });
+} catch (error) {
+  abort('package', error.stack ?? String(error));
+}
+const install = spawnSync(codeServerBin, ['--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData], {
+  encoding: 'utf8',
+  // The same private folders as the code-server run below: nothing is written to the home folder.
+  env: { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, XDG_CACHE_HOME: dirs.xdgCache, TMPDIR: dirs.tmp },
+});
+const extensionId = `${manifest.publisher}.${manifest.name}`;
+const installedName = readdirSync(dirs.extensions).find((name) => name.startsWith(`${extensionId}-${manifest.version}`));
+if (install.status !== 0 || !installedName) abort('install the VSIX', `code-server --install-extension ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
+const installedExtension = join(dirs.extensions, installedName);
+say(`installed ${basename(vsix)} as ${installedName}`);
 const devExtension = join(dirs.dev, manifest.name);
 symlinkSync(root, devExtension);
 
