@@ -149,8 +149,7 @@ export async function runBaselineMode(options: BaselineOptions): Promise<ModeRes
       promptTokens: result.promptTokens,
       evaluatedTokens: result.evaluatedTokens,
       generatedTokens: result.generatedTokens,
-      decodeTokensPerSecond:
-        decodeMs && result.generatedTokens > 1 ? ((result.generatedTokens - 1) * 1000) / decodeMs : undefined,
+      decodeTokensPerSecond: decodeMs && result.generatedTokens > 1 ? ((result.generatedTokens - 1) * 1000) / decodeMs : undefined,
       othersCores: perRequest.othersCores(),
     });
   }

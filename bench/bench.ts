@@ -86,7 +86,15 @@ async function main(): Promise<void> {
     const modelPath = ensureModel(shape);
     const modes: ModeResult[] = [];
     // What every server mode of this model shares.
-    const base = { serverPath, modelPath, fixtures, fixedTokens: FIXED_TOKENS, keystrokeMs: KEYSTROKE_MS, modelSettings: { threads }, monitor };
+    const base = {
+      serverPath,
+      modelPath,
+      fixtures,
+      fixedTokens: FIXED_TOKENS,
+      keystrokeMs: KEYSTROKE_MS,
+      modelSettings: { threads },
+      monitor,
+    };
     console.log(`\n${shape}: server, appendable layout…`);
     const ours = await runServerMode({ ...base, label: 'slm-assist' });
     modes.push(ours);
@@ -180,7 +188,9 @@ async function main(): Promise<void> {
   console.log(`\nRun took ${wallS.toFixed(0)} s.`);
   const othersMax = Math.max(...rows.map((r) => r.othersCores));
   if (othersMax > 0.15) {
-    console.log(`Warning: other processes used up to ${othersMax.toFixed(2)} cores during a mode; figures are slower than on a quiet machine.`);
+    console.log(
+      `Warning: other processes used up to ${othersMax.toFixed(2)} cores during a mode; figures are slower than on a quiet machine.`,
+    );
   }
   writeFileSync(
     join(root, 'bench/results.json'),

@@ -65,13 +65,34 @@ export function summarize(result: ModeResult): Summary {
   return {
     label: result.label,
     requests: rest.length,
-    responseP50: percentile(defined((k) => k.responseMs), 50),
-    responseP95: percentile(defined((k) => k.responseMs), 95),
-    firstTokenP50: percentile(defined((k) => k.firstTokenMs), 50),
-    firstTokenP95: percentile(defined((k) => k.firstTokenMs), 95),
-    evaluatedP50: percentile(defined((k) => k.evaluatedTokens), 50),
-    evaluatedP95: percentile(defined((k) => k.evaluatedTokens), 95),
-    decodeTokensPerSecondP50: percentile(defined((k) => k.decodeTokensPerSecond), 50),
+    responseP50: percentile(
+      defined((k) => k.responseMs),
+      50,
+    ),
+    responseP95: percentile(
+      defined((k) => k.responseMs),
+      95,
+    ),
+    firstTokenP50: percentile(
+      defined((k) => k.firstTokenMs),
+      50,
+    ),
+    firstTokenP95: percentile(
+      defined((k) => k.firstTokenMs),
+      95,
+    ),
+    evaluatedP50: percentile(
+      defined((k) => k.evaluatedTokens),
+      50,
+    ),
+    evaluatedP95: percentile(
+      defined((k) => k.evaluatedTokens),
+      95,
+    ),
+    decodeTokensPerSecondP50: percentile(
+      defined((k) => k.decodeTokensPerSecond),
+      50,
+    ),
     coldMs: cold?.responseMs ?? NaN,
     coldPromptTokens: cold?.promptTokens ?? NaN,
     coldOthersCores: cold?.othersCores,

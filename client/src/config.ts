@@ -76,10 +76,7 @@ export class SettingsWarnings {
 
   private async show(problem: SettingProblem): Promise<void> {
     const open = 'Open Settings';
-    const choice = await vscode.window.showWarningMessage(
-      `SLM Assist: invalid setting \`${problem.setting}\`: ${problem.message}`,
-      open,
-    );
+    const choice = await vscode.window.showWarningMessage(`SLM Assist: invalid setting \`${problem.setting}\`: ${problem.message}`, open);
     if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', problem.setting);
   }
 }

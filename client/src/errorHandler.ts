@@ -1,10 +1,4 @@
-import {
-  CloseAction,
-  ErrorAction,
-  type CloseHandlerResult,
-  type ErrorHandler,
-  type ErrorHandlerResult,
-} from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult } from 'vscode-languageclient/node';
 import { connectionErrorAction, RestartBudget } from './restartBudget';
 
 /** What the error handler tells the rest of the client; the context object implements it. */

@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import { ConfirmFallbackRequest, FallbackApiKeyNotification, type ConfirmFallbackParams, type ConfirmFallbackResult } from '../../common/protocol';
+import {
+  ConfirmFallbackRequest,
+  FallbackApiKeyNotification,
+  type ConfirmFallbackParams,
+  type ConfirmFallbackResult,
+} from '../../common/protocol';
 import { confirmFallbackPrompt, FALLBACK_CHOICES, fallbackChoice } from './answerView';
 import type { Ctx } from './ctx';
 import { onRequest, sendNotification } from './protocol';
@@ -33,7 +38,7 @@ export function registerFallback(ctx: Ctx): void {
 export async function setFallbackApiKey(ctx: Ctx): Promise<void> {
   const input = await vscode.window.showInputBox({
     title: 'SLM Assist: Fallback API Key',
-    prompt: 'API key for slmAssist.fallback.endpoint, kept in VS Code\'s secret storage. Leave empty to delete the stored key.',
+    prompt: "API key for slmAssist.fallback.endpoint, kept in VS Code's secret storage. Leave empty to delete the stored key.",
     placeHolder: 'API key',
     password: true,
     ignoreFocusOut: true,

@@ -4,9 +4,7 @@
  */
 
 /** What to do after a crash: restart (with the attempt number) or give up. */
-export type CrashVerdict =
-  | { restart: true; attempt: number; maxRestarts: number }
-  | { restart: false; crashes: number; windowMs: number };
+export type CrashVerdict = { restart: true; attempt: number; maxRestarts: number } | { restart: false; crashes: number; windowMs: number };
 
 /**
  * Counts server crashes in a sliding time window, like vscode-languageclient's

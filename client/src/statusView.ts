@@ -88,16 +88,29 @@ function renderRunning(input: StatusInput): StatusView {
       return view('$(circle-slash) SLM', SELECT_HINT, 'slmAssist.selectModelFile');
     case 'loading': {
       const name = status.model?.name ?? (status.modelPath ? fileName(status.modelPath) : 'model');
-      return view(`$(loading~spin) SLM: loading ${name}`, join([`SLM Assist: loading ${status.model?.path ?? 'the model'}…`, status.message]), 'slmAssist.showLogs');
+      return view(
+        `$(loading~spin) SLM: loading ${name}`,
+        join([`SLM Assist: loading ${status.model?.path ?? 'the model'}…`, status.message]),
+        'slmAssist.showLogs',
+      );
     }
     case 'ready': {
       const model = status.model;
       const icon = status.message ? '$(warning)' : '$(sparkle)';
-      const tooltip = join([...(model ? modelLines(model) : []), status.message && `⚠ ${status.message}`, 'Click to turn inline completions off.']);
+      const tooltip = join([
+        ...(model ? modelLines(model) : []),
+        status.message && `⚠ ${status.message}`,
+        'Click to turn inline completions off.',
+      ]);
       return view(`${icon} ${model?.name ?? 'SLM'}`, tooltip, 'slmAssist.toggleInlineCompletions');
     }
     case 'error':
-      return view('$(error) SLM', join([status.message ?? 'SLM Assist: the model could not be loaded.', 'Click to show the log.']), 'slmAssist.showLogs', true);
+      return view(
+        '$(error) SLM',
+        join([status.message ?? 'SLM Assist: the model could not be loaded.', 'Click to show the log.']),
+        'slmAssist.showLogs',
+        true,
+      );
   }
 }
 

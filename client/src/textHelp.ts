@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ProgressType, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  ProgressType,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
 import { ExplainRequest, SummarizeRequest, type TextHelpParams, type TextHelpPartial, type TextHelpResult } from '../../common/protocol';
 import { AnswerPanel, type AnswerRun } from './answerPanel';
 import { answerTitle, isCancelledError, progressMessage, textHelpErrorMessage, type TextHelpKind } from './answerView';
@@ -46,14 +52,22 @@ export class TextHelp implements vscode.Disposable {
     if (!editor) return;
     const { document, selection } = editor;
     const startLine = document.lineAt(selection.start.line);
-    const choice = chooseSelectionTarget(kind, { isEmpty: selection.isEmpty, start: selection.start, end: selection.end, startLineText: startLine.text });
+    const choice = chooseSelectionTarget(kind, {
+      isEmpty: selection.isEmpty,
+      start: selection.start,
+      end: selection.end,
+      startLineText: startLine.text,
+    });
     if (choice === 'selectFirst') {
       void vscode.window.showInformationMessage('SLM Assist: select some text first.');
       return;
     }
     if (choice === 'offerFile') {
       const summarizeFile = 'Summarize File';
-      const picked = await vscode.window.showInformationMessage('SLM Assist: select some text first, or summarize the whole file.', summarizeFile);
+      const picked = await vscode.window.showInformationMessage(
+        'SLM Assist: select some text first, or summarize the whole file.',
+        summarizeFile,
+      );
       if (picked === summarizeFile) await this.file(kind);
       return;
     }

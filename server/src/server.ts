@@ -63,9 +63,7 @@ const textHelp = new TextHelpService(host, () => store.current, log, gate);
 connection.onInitialize((params): InitializeResult => {
   store.initialize(params);
   void textHelp.configure(store.current);
-  const experimental = params.capabilities.experimental as
-    | { slmAssist?: { completionTraces?: boolean; benchmark?: unknown } }
-    | undefined;
+  const experimental = params.capabilities.experimental as { slmAssist?: { completionTraces?: boolean; benchmark?: unknown } } | undefined;
   sendTraces = experimental?.slmAssist?.completionTraces === true;
   // The benchmark switch comes only from here, never from settings (see BenchmarkCapability).
   completions.benchmark = parseBenchmarkCapability(experimental?.slmAssist?.benchmark);

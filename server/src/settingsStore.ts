@@ -46,7 +46,10 @@ export class SettingsStore {
       // A plain notification: `window.showWarningMessage` would send a request that some clients
       // do not implement, and its rejection would have nowhere to go.
       if (!this.clientShowsProblems)
-        void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `SLM Assist: ${message}` });
+        void this.connection.sendNotification(ShowMessageNotification.type, {
+          type: MessageType.Warning,
+          message: `SLM Assist: ${message}`,
+        });
     }
   }
 }

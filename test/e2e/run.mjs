@@ -25,7 +25,10 @@ import { packageExtension } from '../../scripts/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const keep = args.includes('--keep');
 const integration = only ? args.includes('--integration') : !args.includes('--no-integration');
 const SCENARIO_TIMEOUT_MS = 150_000;
@@ -53,7 +56,10 @@ function finish() {
 }
 
 function indent(text) {
-  return String(text).split('\n').map((line) => `       ${line}`).join('\n');
+  return String(text)
+    .split('\n')
+    .map((line) => `       ${line}`)
+    .join('\n');
 }
 
 /** Fails the run before anything started, with the reason. */
@@ -101,14 +107,26 @@ try {
 } catch (error) {
   abort('package', error.stack ?? String(error));
 }
-const install = spawnSync(codeServerBin, ['--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData], {
-  encoding: 'utf8',
-  // The same private folders as the code-server run below: nothing is written to the home folder.
-  env: { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, XDG_CACHE_HOME: dirs.xdgCache, TMPDIR: dirs.tmp },
-});
+const install = spawnSync(
+  codeServerBin,
+  ['--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData],
+  {
+    encoding: 'utf8',
+    // The same private folders as the code-server run below: nothing is written to the home folder.
+    env: {
+      ...process.env,
+      EXTENSIONS_GALLERY: '{}',
+      XDG_CONFIG_HOME: dirs.xdgConfig,
+      XDG_DATA_HOME: dirs.xdgData,
+      XDG_CACHE_HOME: dirs.xdgCache,
+      TMPDIR: dirs.tmp,
+    },
+  },
+);
 const extensionId = `${manifest.publisher}.${manifest.name}`;
 const installedName = readdirSync(dirs.extensions).find((name) => name.startsWith(`${extensionId}-${manifest.version}`));
-if (install.status !== 0 || !installedName) abort('install the VSIX', `code-server --install-extension ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
+if (install.status !== 0 || !installedName)
+  abort('install the VSIX', `code-server --install-extension ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
 const installedExtension = join(dirs.extensions, installedName);
 say(`installed ${basename(vsix)} as ${installedName}`);
 const devExtension = join(dirs.dev, manifest.name);
@@ -208,7 +226,11 @@ try {
   record(
     browser.offHost.length === 0
       ? { title: 'air gap: the browser made no request off 127.0.0.1', state: 'passed' }
-      : { title: 'air gap', state: 'failed', error: `${browser.offHost.length} request(s) off 127.0.0.1, blocked:\n${[...new Set(browser.offHost)].join('\n')}` },
+      : {
+          title: 'air gap',
+          state: 'failed',
+          error: `${browser.offHost.length} request(s) off 127.0.0.1, blocked:\n${[...new Set(browser.offHost)].join('\n')}`,
+        },
   );
 } catch (error) {
   record({ title: 'e2e run', state: 'failed', error: error.stack ?? String(error) });
@@ -227,7 +249,9 @@ finish();
 async function loadScenarios() {
   const dir = join(root, 'test/e2e/scenarios');
   const scenarios = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.mjs')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.mjs'))
+    .sort()) {
     const { default: exported } = await import(pathToFileURL(join(dir, name)).href);
     scenarios.push(...(Array.isArray(exported) ? exported : [exported]));
   }
@@ -299,7 +323,10 @@ async function runScenario(scenario, title) {
     await Promise.race([scenario.run(t), timeout]);
     return { title, state: 'passed', durationMs: Date.now() - scenarioStarted };
   } catch (error) {
-    await pages.at(-1)?.screenshot({ path: join(screenshots, `${scenario.id}-failed.png`) }).catch(() => undefined);
+    await pages
+      .at(-1)
+      ?.screenshot({ path: join(screenshots, `${scenario.id}-failed.png`) })
+      .catch(() => undefined);
     return { title, state: 'failed', durationMs: Date.now() - scenarioStarted, error: error.message };
   } finally {
     clearTimeout(timer);

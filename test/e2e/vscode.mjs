@@ -52,8 +52,10 @@ try {
     },
     launchArgs: [
       workspace,
-      '--user-data-dir', userData,
-      '--extensions-dir', join(runDir, 'extensions'),
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      join(runDir, 'extensions'),
       // Only the extension under test runs.
       '--disable-extensions',
       '--disable-workspace-trust',

@@ -33,7 +33,7 @@ describe('inline completion with the known model', function () {
 
   afterEach(closeAllEditors);
 
-  it('accepting the suggestion after the prompt inserts the model\'s continuation', async () => {
+  it("accepting the suggestion after the prompt inserts the model's continuation", async () => {
     const editor = await openTypeScriptEditor();
     await typeAtEnd(editor, model.prompt);
     const inserted = await acceptInlineSuggestion(editor);

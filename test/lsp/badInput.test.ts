@@ -137,7 +137,10 @@ describe('bursts and cancellation', function () {
   it('stops a long prompt evaluation within one batch when the request is cancelled', async function () {
     // A model of Qwen2.5-Coder-0.5B's shape: a cold 1,500-token prompt takes several seconds here.
     const server = await LspClient.start({
-      initializationOptions: { ...testSettings(ensureModel('qwen2.5-coder-0.5b')), model: { path: ensureModel('qwen2.5-coder-0.5b'), threads: 2 } },
+      initializationOptions: {
+        ...testSettings(ensureModel('qwen2.5-coder-0.5b')),
+        model: { path: ensureModel('qwen2.5-coder-0.5b'), threads: 2 },
+      },
     });
     try {
       const text = Array.from({ length: 200 }, (_, i) => `export const item${i} = { id: ${i}, name: "n${i}" };`).join('\n');
@@ -147,7 +150,10 @@ describe('bursts and cancellation', function () {
       const from = server.traces.length;
       const answer = server.complete(uri, endOf(text), cancel);
       // Cancel once the server has started on the prompt: its log says so.
-      await server.waitFor(() => server.logs.find((l) => l.message.startsWith('completion: evaluating')), 'the start of the prompt evaluation');
+      await server.waitFor(
+        () => server.logs.find((l) => l.message.startsWith('completion: evaluating')),
+        'the start of the prompt evaluation',
+      );
       const cancelledAt = performance.now();
       cancel.cancel();
       assert.deepEqual(await answer, []);
@@ -176,7 +182,10 @@ describe('invalid settings', function () {
     });
     try {
       const named = (setting: string): boolean => server.messages.some((m) => m.message.includes(setting));
-      await server.waitFor(() => (named('slmAssist.inlineCompletion.debounceMs') && named('slmAssist.inlineCompletion.maxTokens') ? true : undefined), 'both warnings');
+      await server.waitFor(
+        () => (named('slmAssist.inlineCompletion.debounceMs') && named('slmAssist.inlineCompletion.maxTokens') ? true : undefined),
+        'both warnings',
+      );
       // The valid model path was kept: completions work.
       await server.open(uri, 'console');
       assert.deepEqual(await server.complete(uri, endOf('console')), ['.log(']);

@@ -145,7 +145,10 @@ describe('models without fill-in-the-middle tokens, and not 4-bit', function () 
 describe('the benchmark switch', function () {
   const text = 'while (';
   it('is honoured from the initialize capability: a fixed number of tokens, past end-of-text', async function () {
-    const server = await LspClient.start({ initializationOptions: testSettings(ensureModel('known')), experimental: { benchmark: { ignoreEog: true, fixedTokens: 5 } } });
+    const server = await LspClient.start({
+      initializationOptions: testSettings(ensureModel('known')),
+      experimental: { benchmark: { ignoreEog: true, fixedTokens: 5 } },
+    });
     try {
       await server.open(uri, text);
       await server.complete(uri, endOf(text));

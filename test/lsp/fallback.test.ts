@@ -73,7 +73,10 @@ describe('the opt-in remote fallback, against a real OpenAI-compatible server on
     assert.ok(!sent.includes(secret), 'the token never reaches the remote server');
     assert.match(sent, /GITHUB_TOKEN = \\"\[REDACTED:github-token\]\\"/);
     assert.equal(remote.requests[remote.requests.length - 1].headers.authorization, 'Bearer test-key-123');
-    assert.ok(server.logs.some((l) => l.message.startsWith('remote call: POST') && !l.message.includes('test-key-123')), 'the call is logged, the key is not');
+    assert.ok(
+      server.logs.some((l) => l.message.startsWith('remote call: POST') && !l.message.includes('test-key-123')),
+      'the call is logged, the key is not',
+    );
   });
 
   it('sends nothing when network.allowRemote is false, whatever the mode', async function () {

@@ -111,10 +111,7 @@ export class LspClient {
   static async start(options: StartOptions = {}): Promise<LspClient> {
     const preload = options.netSpy ? ['--require', netSpyPath] : [];
     const child = spawn(process.execPath, [...preload, options.serverPath ?? serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const connection = createProtocolConnection(
-      new StreamMessageReader(child.stdout!),
-      new StreamMessageWriter(child.stdin!),
-    );
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.listen();
     const client = new LspClient(child, connection);
     client.initializeResult = await connection.sendRequest(InitializeRequest.type, {
@@ -137,7 +134,10 @@ export class LspClient {
   /** Resolves with the first recorded event that matches, waiting for new ones as they arrive. */
   waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. stderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. stderr: ${this.stderr.slice(-2000)}`)),
+        timeoutMs,
+      );
       const check = (): void => {
         const found = find();
         if (found !== undefined) {

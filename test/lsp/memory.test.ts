@@ -9,7 +9,9 @@ describe('memory', function () {
       initializationOptions: { model: { path, contextSize: 4096, threads: 2 }, inlineCompletion: { debounceMs: 0, maxTokens: 16 } },
     });
     try {
-      const text = Array.from({ length: 120 }, (_, i) => `function step${i}(input: number): number {\n  return input * ${i} + 1;\n}`).join('\n');
+      const text = Array.from({ length: 120 }, (_, i) => `function step${i}(input: number): number {\n  return input * ${i} + 1;\n}`).join(
+        '\n',
+      );
       await server.open('file:///work/memory.ts', text);
       await server.complete('file:///work/memory.ts', endOf(text));
       const trace = server.traces[server.traces.length - 1];

@@ -5,9 +5,13 @@ import { endOf, LspClient, netSpyPath, testSettings } from './harness';
 
 describe('privacy: inline completion opens no network connection', function () {
   it('the spy sees a connection when there is one', function () {
-    const probe = spawnSync(process.execPath, ['--require', netSpyPath, '-e', "require('node:net').connect(9, '127.0.0.1').on('error', () => {})"], {
-      encoding: 'utf8',
-    });
+    const probe = spawnSync(
+      process.execPath,
+      ['--require', netSpyPath, '-e', "require('node:net').connect(9, '127.0.0.1').on('error', () => {})"],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.match(probe.stderr, /\[netspy\] connect .*127\.0\.0\.1/);
   });
 

@@ -53,7 +53,10 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     const server = await start();
     const response = await fetch(`${server.url}/models`);
     const body = (await response.json()) as { data: Array<{ id: string }> };
-    assert.deepEqual(body.data.map((m) => m.id), [server.model]);
+    assert.deepEqual(
+      body.data.map((m) => m.id),
+      [server.model],
+    );
   });
 
   it('streams the model’s answer: deltas in order, joined into the final text, with usage', async () => {
@@ -61,7 +64,11 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     const deltas: string[] = [];
     const lines: string[] = [];
     const log: Logger = { ...quiet, info: (line) => lines.push(line) };
-    const result = await streamChatCompletion(request(server), { signal: new AbortController().signal, onDelta: (d) => deltas.push(d), log });
+    const result = await streamChatCompletion(request(server), {
+      signal: new AbortController().signal,
+      onDelta: (d) => deltas.push(d),
+      log,
+    });
     assert.equal(result.text, ANSWER);
     assert.ok(deltas.length >= 3, `deltas: ${JSON.stringify(deltas)}`);
     assert.equal(deltas.join(''), result.text);
@@ -69,7 +76,10 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     assert.equal(result.finishReason, 'stop');
     assert.ok(result.usage && result.usage.promptTokens > 10, JSON.stringify(result.usage));
     assert.equal(result.usage?.completionTokens, deltas.length);
-    assert.match(lines.join('\n'), /remote call: POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions model=known-g\d+, \d+ chars sent .*status 200, \d+ ms, tokens \d+ in \/ \d+ out, complete/);
+    assert.match(
+      lines.join('\n'),
+      /remote call: POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions model=known-g\d+, \d+ chars sent .*status 200, \d+ ms, tokens \d+ in \/ \d+ out, complete/,
+    );
     const wire = server.requests[server.requests.length - 1];
     assert.equal(wire.body.stream, true);
     assert.deepEqual(wire.body.stream_options, { include_usage: true });
@@ -104,9 +114,11 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
 
   it('rejects a wrong API key with a clear 401 error, and accepts the right one', async () => {
     const server = await start({ requireApiKey: 'right-key-123' });
-    const error = await streamChatCompletion(request(server, { apiKey: 'wrong-key-456' }), { signal: new AbortController().signal, onDelta: () => undefined, log: quiet }).catch(
-      (e: unknown) => e,
-    );
+    const error = await streamChatCompletion(request(server, { apiKey: 'wrong-key-456' }), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: quiet,
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.status, 401);
     assert.match(error.message, /127\.0\.0\.1:\d+ answered HTTP 401 Unauthorized: the API key was rejected/);
@@ -115,13 +127,21 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     assert.equal(server.requests[0].headers.authorization, 'Bearer wrong-key-456');
     assert.deepEqual(await server.requests[0].done, { outcome: 'rejected', chunks: 0 });
 
-    const result = await streamChatCompletion(request(server, { apiKey: 'right-key-123' }), { signal: new AbortController().signal, onDelta: () => undefined, log: quiet });
+    const result = await streamChatCompletion(request(server, { apiKey: 'right-key-123' }), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: quiet,
+    });
     assert.equal(result.text, ANSWER);
   });
 
   it('reports an unknown model as not found, naming the settings', async () => {
     const server = await start();
-    const error = await streamChatCompletion(request(server, { model: 'gpt-5' }), { signal: new AbortController().signal, onDelta: () => undefined, log: quiet }).catch((e: unknown) => e);
+    const error = await streamChatCompletion(request(server, { model: 'gpt-5' }), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: quiet,
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.status, 404);
     assert.match(error.message, /the model "gpt-5" or the endpoint .* was not found\. Check slmAssist\.fallback\.model/);
@@ -130,7 +150,11 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
   it('returns the partial text, incomplete, when the server dies mid-stream', async () => {
     const server = await start({ dieAfterChunks: 2 });
     const deltas: string[] = [];
-    const result = await streamChatCompletion(request(server), { signal: new AbortController().signal, onDelta: (d) => deltas.push(d), log: quiet });
+    const result = await streamChatCompletion(request(server), {
+      signal: new AbortController().signal,
+      onDelta: (d) => deltas.push(d),
+      log: quiet,
+    });
     assert.equal(result.incomplete, true);
     assert.equal(deltas.length, 2);
     assert.equal(result.text, deltas.join(''));
@@ -159,7 +183,11 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     assert.equal(done.outcome, 'clientClosed');
     assert.ok(done.chunks < 3, `the server went on to chunk ${done.chunks}`);
     // The server is free again: the next request is answered in full.
-    const again = await streamChatCompletion(request(server), { signal: new AbortController().signal, onDelta: () => undefined, log: quiet });
+    const again = await streamChatCompletion(request(server), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: quiet,
+    });
     assert.equal(again.text, ANSWER);
     assert.ok(server.connections >= 2, `connections: ${server.connections}`);
   });
@@ -168,7 +196,11 @@ describe('remote client against a real OpenAI-compatible server (known-output mo
     const server = await startOpenAiServer({ modelPath });
     const url = chatUrl(server);
     await server.close();
-    const error = await streamChatCompletion(request(server, { url }), { signal: new AbortController().signal, onDelta: () => undefined, log: quiet }).catch((e: unknown) => e);
+    const error = await streamChatCompletion(request(server, { url }), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: quiet,
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.kind, 'network');
     assert.match(error.message, new RegExp(`fallback server ${url.host.replace(/\./g, '\\.')}: the connection was refused`));

@@ -71,7 +71,10 @@ describe('summaries and explanations over LSP (local model)', function () {
 
   it('says so when there is nothing to summarize, or the document is unknown', async function () {
     await assert.rejects(
-      server.textHelp(SummarizeRequest, { textDocument: { uri }, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } } }),
+      server.textHelp(SummarizeRequest, {
+        textDocument: { uri },
+        range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } },
+      }),
       /Nothing to summarize: the text is empty/,
     );
     await assert.rejects(server.textHelp(SummarizeRequest, { textDocument: { uri: 'file:///work/unknown.ts' } }), /is not open/);
@@ -118,15 +121,19 @@ describe('summaries and explanations over LSP (local model)', function () {
     let completionSent = false;
     let answered: Promise<string[]> | undefined;
     const summary = server
-      .textHelp(SummarizeRequest, { textDocument: { uri: bigUri } }, {
-        onProgress: (message) => {
-          // Once the summary is well under way, type.
-          if (!completionSent && message.startsWith('reading chunk 3')) {
-            completionSent = true;
-            answered = server.complete(completionUri, endOf('console'));
-          }
+      .textHelp(
+        SummarizeRequest,
+        { textDocument: { uri: bigUri } },
+        {
+          onProgress: (message) => {
+            // Once the summary is well under way, type.
+            if (!completionSent && message.startsWith('reading chunk 3')) {
+              completionSent = true;
+              answered = server.complete(completionUri, endOf('console'));
+            }
+          },
         },
-      })
+      )
       .then((r) => ((summaryDone = true), r));
     await server.waitFor(() => answered, 'the completion to be sent');
     assert.deepEqual(await answered, ['.log(']);
@@ -140,7 +147,12 @@ describe('one model for completion and chat', function () {
   it('loads the file once when chatModel.path names the completion model', async function () {
     const tiny = ensureModel('tiny');
     const server = await LspClient.start({
-      initializationOptions: { model: { path: tiny, threads: 1 }, chatModel: { path: tiny }, summary: { maxTokens: 8 }, inlineCompletion: { debounceMs: 0 } },
+      initializationOptions: {
+        model: { path: tiny, threads: 1 },
+        chatModel: { path: tiny },
+        summary: { maxTokens: 8 },
+        inlineCompletion: { debounceMs: 0 },
+      },
     });
     try {
       await server.open('file:///work/a.ts', 'export const a = 1;\n');

@@ -22,8 +22,7 @@ export type GgufScalar =
   | { type: 'f64'; value: number };
 
 export type GgufArray =
-  | { type: 'array'; itemType: 'string'; value: string[] }
-  | { type: 'array'; itemType: 'i32' | 'u32' | 'f32'; value: ArrayLike<number> };
+  { type: 'array'; itemType: 'string'; value: string[] } | { type: 'array'; itemType: 'i32' | 'u32' | 'f32'; value: ArrayLike<number> };
 
 export type GgufValue = GgufScalar | GgufArray;
 
@@ -45,7 +44,19 @@ export interface TensorSpec {
 }
 
 const valueTypeId = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 } as const;
 
 const ALIGNMENT = 32;
@@ -94,18 +105,41 @@ class ByteSink {
 function writeScalar(sink: ByteSink, type: GgufScalar['type'] | 'string', value: unknown): void {
   const b = Buffer.alloc(8);
   switch (type) {
-    case 'u8': b.writeUInt8(value as number); return sink.push(b.subarray(0, 1));
-    case 'i8': b.writeInt8(value as number); return sink.push(b.subarray(0, 1));
-    case 'u16': b.writeUInt16LE(value as number); return sink.push(b.subarray(0, 2));
-    case 'i16': b.writeInt16LE(value as number); return sink.push(b.subarray(0, 2));
-    case 'u32': b.writeUInt32LE(value as number); return sink.push(b.subarray(0, 4));
-    case 'i32': b.writeInt32LE(value as number); return sink.push(b.subarray(0, 4));
-    case 'f32': b.writeFloatLE(value as number); return sink.push(b.subarray(0, 4));
-    case 'bool': b.writeUInt8(value ? 1 : 0); return sink.push(b.subarray(0, 1));
-    case 'u64': b.writeBigUInt64LE(BigInt(value as number)); return sink.push(b);
-    case 'i64': b.writeBigInt64LE(BigInt(value as number)); return sink.push(b);
-    case 'f64': b.writeDoubleLE(value as number); return sink.push(b);
-    case 'string': return sink.string(value as string);
+    case 'u8':
+      b.writeUInt8(value as number);
+      return sink.push(b.subarray(0, 1));
+    case 'i8':
+      b.writeInt8(value as number);
+      return sink.push(b.subarray(0, 1));
+    case 'u16':
+      b.writeUInt16LE(value as number);
+      return sink.push(b.subarray(0, 2));
+    case 'i16':
+      b.writeInt16LE(value as number);
+      return sink.push(b.subarray(0, 2));
+    case 'u32':
+      b.writeUInt32LE(value as number);
+      return sink.push(b.subarray(0, 4));
+    case 'i32':
+      b.writeInt32LE(value as number);
+      return sink.push(b.subarray(0, 4));
+    case 'f32':
+      b.writeFloatLE(value as number);
+      return sink.push(b.subarray(0, 4));
+    case 'bool':
+      b.writeUInt8(value ? 1 : 0);
+      return sink.push(b.subarray(0, 1));
+    case 'u64':
+      b.writeBigUInt64LE(BigInt(value as number));
+      return sink.push(b);
+    case 'i64':
+      b.writeBigInt64LE(BigInt(value as number));
+      return sink.push(b);
+    case 'f64':
+      b.writeDoubleLE(value as number);
+      return sink.push(b);
+    case 'string':
+      return sink.string(value as string);
   }
 }
 

@@ -52,7 +52,7 @@ export function modelFileName(kind: ModelKind, options: EnsureOptions = {}): str
   const ctx = options.contextLength ? `-ctx${options.contextLength}` : '';
   if (kind === 'known' || kind === 'known-nofim') return `${kind}${ctx}-${v}.gguf`;
   const quant = options.quant ?? 'Q4_0';
-  const fim = options.fim ?? true ? 'fim' : 'nofim';
+  const fim = (options.fim ?? true) ? 'fim' : 'nofim';
   return `${kind}-${quant}-${fim}${ctx}-${v}.gguf`;
 }
 

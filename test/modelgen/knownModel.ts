@@ -47,9 +47,7 @@ export const knownEntries: readonly KnownEntry[] = [
 ];
 
 /** `prompt → continuation`, e.g. `{ console: '.log(' }`. */
-export const knownContinuations: Readonly<Record<string, string>> = Object.fromEntries(
-  knownEntries.map((e) => [e.prompt, e.continuation]),
-);
+export const knownContinuations: Readonly<Record<string, string>> = Object.fromEntries(knownEntries.map((e) => [e.prompt, e.continuation]));
 
 /** The shape of the known model (not one of the benchmark shapes). */
 export const KNOWN_SHAPE: Shape = {
@@ -211,7 +209,15 @@ export function knownTensors(table: KnownTable): TensorSpec[] {
     out.set(to, FP + c, B);
   });
 
-  const layer = (i: number, q: Float32Array, qb: Float32Array, k: Float32Array, kb: Float32Array, v: Float32Array, o: Float32Array): TensorSpec[] => {
+  const layer = (
+    i: number,
+    q: Float32Array,
+    qb: Float32Array,
+    k: Float32Array,
+    kb: Float32Array,
+    v: Float32Array,
+    o: Float32Array,
+  ): TensorSpec[] => {
     const p = `blk.${i}.`;
     return [
       { name: `${p}attn_norm.weight`, dims: [D], type: 'F32', data: ones(D) },

@@ -15,14 +15,7 @@ import type { GgufValue } from './ggufWriter';
 export const TokenType = { Normal: 1, Unknown: 2, Control: 3, UserDefined: 4, Unused: 5, Byte: 6 } as const;
 
 /** The tokens of fill-in-the-middle prompts; left out entirely from vocabularies built with `fim: false`. */
-export const FIM_TOKENS = [
-  '<|fim_prefix|>',
-  '<|fim_middle|>',
-  '<|fim_suffix|>',
-  '<|fim_pad|>',
-  '<|repo_name|>',
-  '<|file_sep|>',
-] as const;
+export const FIM_TOKENS = ['<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|fim_pad|>', '<|repo_name|>', '<|file_sep|>'] as const;
 
 /** Qwen2.5's added tokens, in id order from 151643; all CONTROL but the tool-call tags (USER_DEFINED). */
 export const QWEN_SPECIAL_TOKENS = [

@@ -38,7 +38,8 @@ describe(`the packaged VSIX (${target})`, function () {
   let listing: string[];
 
   before(function () {
-    if (!existsSync(vsix)) throw new Error(`${relative(root, vsix)} does not exist: run \`npm run package\` first (npm run test:package does)`);
+    if (!existsSync(vsix))
+      throw new Error(`${relative(root, vsix)} does not exist: run \`npm run package\` first (npm run test:package does)`);
     dir = unpack();
     listing = files(join(dir, 'extension'));
   });
@@ -56,10 +57,19 @@ describe(`the packaged VSIX (${target})`, function () {
   it(`says it is for ${target} and holds the two bundles, the manifest and node-llama-cpp's CPU binary`, function () {
     const vsixManifest = readFileSync(join(dir, 'extension.vsixmanifest'), 'utf8');
     assert.match(vsixManifest, new RegExp(`TargetPlatform="${target}"`));
-    for (const file of ['package.json', 'dist/client/extension.js', 'dist/server/server.js', 'media/icon.png', 'node_modules/node-llama-cpp/dist/index.js']) {
+    for (const file of [
+      'package.json',
+      'dist/client/extension.js',
+      'dist/server/server.js',
+      'media/icon.png',
+      'node_modules/node-llama-cpp/dist/index.js',
+    ]) {
       assert.ok(listing.includes(file), `${file} is missing from the VSIX`);
     }
-    assert.ok(listing.includes(`node_modules/@node-llama-cpp/${target}/bins/${target}/llama-addon.node`), 'the CPU build of llama.cpp is missing');
+    assert.ok(
+      listing.includes(`node_modules/@node-llama-cpp/${target}/bins/${target}/llama-addon.node`),
+      'the CPU build of llama.cpp is missing',
+    );
     const shipped = JSON.parse(readFileSync(join(dir, 'extension/package.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(shipped.dependencies as object), ['node-llama-cpp']);
     assert.equal(shipped.scripts, undefined);
@@ -83,14 +93,27 @@ describe(`the packaged VSIX (${target})`, function () {
       assert.deepEqual(found.slice(0, 5), [], `${what} must not be in the VSIX`);
     }
     const top = new Set(listing.map((f) => f.split('/')[0]));
-    assert.deepEqual([...top].sort(), ['LICENSE.txt', 'changelog.md', 'dist', 'docs', 'media', 'node_modules', 'package.json', 'readme.md']);
+    assert.deepEqual([...top].sort(), [
+      'LICENSE.txt',
+      'changelog.md',
+      'dist',
+      'docs',
+      'media',
+      'node_modules',
+      'package.json',
+      'readme.md',
+    ]);
   });
 
   it('runs its own server from the unpacked folder: it loads a model and completes, with no network and no build', async function () {
     const entry = knownEntries.find((e) => e.prompt === 'console');
     assert.ok(entry, 'the known model has a "console" entry');
     const packagedServer = join(dir, 'extension/dist/server/server.js');
-    const server = await LspClient.start({ serverPath: packagedServer, netSpy: true, initializationOptions: testSettings(ensureModel('known')) });
+    const server = await LspClient.start({
+      serverPath: packagedServer,
+      netSpy: true,
+      initializationOptions: testSettings(ensureModel('known')),
+    });
     try {
       await server.open('file:///work/a.ts', entry.prompt);
       assert.deepEqual(await server.complete('file:///work/a.ts', endOf(entry.prompt)), [entry.continuation]);
@@ -100,7 +123,10 @@ describe(`the packaged VSIX (${target})`, function () {
     assert.deepEqual(server.networkAttempts, []);
     // node-llama-cpp builds from source into llama/localBuilds; a download would land in llama/llama.cpp.
     const llamaDir = join(dir, 'extension/node_modules/node-llama-cpp/llama');
-    assert.deepEqual(readdirSync(llamaDir).filter((name) => ['localBuilds', 'llama.cpp'].includes(name)), []);
+    assert.deepEqual(
+      readdirSync(llamaDir).filter((name) => ['localBuilds', 'llama.cpp'].includes(name)),
+      [],
+    );
   });
 
   it("says llama.cpp cannot run on this machine, with the loader's reason, when the binary does not load; the server keeps running", async function () {

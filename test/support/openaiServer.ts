@@ -134,7 +134,8 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     }
     const chat = body as ChatBody | undefined;
     const messages = parseMessages(chat?.messages);
-    if (!chat || !messages) return reply.error(400, 'The body must be JSON with a "messages" array of {role, content}.', 'invalid_request_error');
+    if (!chat || !messages)
+      return reply.error(400, 'The body must be JSON with a "messages" array of {role, content}.', 'invalid_request_error');
     if (chat.model !== modelName) {
       return reply.error(404, `The model \`${String(chat.model)}\` does not exist.`, 'invalid_request_error', 'model_not_found');
     }
@@ -193,7 +194,8 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     });
     if (closed.signal.aborted) return reply.finish(reply.killed ? 'killed' : 'clientClosed');
     send(chunk({}, result.finishReason));
-    if (chat.stream_options?.include_usage === true) send({ ...base, object: 'chat.completion.chunk', choices: [], usage: usage(prompt.length, result.tokens) });
+    if (chat.stream_options?.include_usage === true)
+      send({ ...base, object: 'chat.completion.chunk', choices: [], usage: usage(prompt.length, result.tokens) });
     res.end('data: [DONE]\n\n');
     reply.finish('completed');
   }

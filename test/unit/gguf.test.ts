@@ -65,10 +65,14 @@ function edit(meta: Meta, remove: string[] = [], set: Meta = []): Meta {
 
 /** Sets a token's text in the vocabulary. */
 function withTokens(meta: Meta, tokens: string[]): Meta {
-  return edit(meta, [], [
-    ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokens }],
-    ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: tokens.map(() => 1) }],
-  ]);
+  return edit(
+    meta,
+    [],
+    [
+      ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokens }],
+      ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: tokens.map(() => 1) }],
+    ],
+  );
 }
 
 let dir: string;
@@ -150,9 +154,20 @@ describe('GGUF header', () => {
       const header = await readGgufHeader(path);
       assert.equal(header.version, 3);
       const expected: Record<string, unknown> = {
-        'general.architecture': 'qwen2', 't.u8': 200, 't.i8': -100, 't.u16': 60000, 't.i16': -30000, 't.u32': 4_000_000_000,
-        't.i32': -2_000_000_000, 't.f32': 0.5, 't.bool': true, 't.string': 'héllo ✓', 't.u64': 2n ** 60n,
-        't.i64': -(2n ** 60n), 't.f64': Math.PI, 'qwen2.context_length': 4096,
+        'general.architecture': 'qwen2',
+        't.u8': 200,
+        't.i8': -100,
+        't.u16': 60000,
+        't.i16': -30000,
+        't.u32': 4_000_000_000,
+        't.i32': -2_000_000_000,
+        't.f32': 0.5,
+        't.bool': true,
+        't.string': 'héllo ✓',
+        't.u64': 2n ** 60n,
+        't.i64': -(2n ** 60n),
+        't.f64': Math.PI,
+        'qwen2.context_length': 4096,
       };
       for (const [key, value] of Object.entries(expected)) assert.equal(header.metadata.get(key), value, key);
       assert.equal(header.metadataTypes.get('t.i16'), 'i16');
@@ -203,7 +218,11 @@ describe('GGUF header', () => {
     });
 
     it('refuses unsupported versions', async () => {
-      for (const [version, pattern] of [[1, /version 1/], [4, /version 4/], [0x03000000, /big-endian/]] as const) {
+      for (const [version, pattern] of [
+        [1, /version 1/],
+        [4, /version 4/],
+        [0x03000000, /big-endian/],
+      ] as const) {
         const path = tmp();
         const bytes = rawHeader(0n, 0n);
         bytes.writeUInt32LE(version, 4);
@@ -258,10 +277,14 @@ describe('GGUF header', () => {
       this.timeout(30_000);
       const tokens = Array.from({ length: 151_936 }, (_, i) => (i === 151_660 ? '<|fim_prefix|>' : `tok${i}_ĠÄ`));
       const merges = Array.from({ length: 150_000 }, (_, i) => `Ġt ok${i}`);
-      const meta = edit(withTokens(qwenMeta(), tokens), [], [
-        ['tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: merges }],
-        ['tokenizer.ggml.scores', { type: 'array', itemType: 'f32', value: new Float32Array(tokens.length) }],
-      ]);
+      const meta = edit(
+        withTokens(qwenMeta(), tokens),
+        [],
+        [
+          ['tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: merges }],
+          ['tokenizer.ggml.scores', { type: 'array', itemType: 'f32', value: new Float32Array(tokens.length) }],
+        ],
+      );
       const path = tmp();
       writeGguf(path, meta, [{ name: 'token_embd.weight', dims: [64, tokens.length], type: 'Q4_0', data: 'zero' }]);
       await readGgufHeader(path); // warm up
@@ -302,12 +325,24 @@ describe('GGUF header', () => {
 
     it('names the quantization from general.file_type, else from the weights', async () => {
       const cases: Array<[number | undefined, string, boolean]> = [
-        [0, 'F32', false], [1, 'F16', false], [2, 'Q4_0', true], [7, 'Q8_0', false], [8, 'Q5_0', false],
-        [14, 'Q4_K_S', true], [17, 'Q5_K_M', false], [18, 'Q6_K', false], [30, 'IQ4_XS', true], [32, 'BF16', false],
-        [undefined, 'Q4_0', true], [999, 'Q4_0', true],
+        [0, 'F32', false],
+        [1, 'F16', false],
+        [2, 'Q4_0', true],
+        [7, 'Q8_0', false],
+        [8, 'Q5_0', false],
+        [14, 'Q4_K_S', true],
+        [17, 'Q5_K_M', false],
+        [18, 'Q6_K', false],
+        [30, 'IQ4_XS', true],
+        [32, 'BF16', false],
+        [undefined, 'Q4_0', true],
+        [999, 'Q4_0', true],
       ];
       for (const [fileType, name, fourBit] of cases) {
-        const meta = fileType === undefined ? edit(qwenMeta(), ['general.file_type']) : edit(qwenMeta(), [], [['general.file_type', { type: 'u32', value: fileType }]]);
+        const meta =
+          fileType === undefined
+            ? edit(qwenMeta(), ['general.file_type'])
+            : edit(qwenMeta(), [], [['general.file_type', { type: 'u32', value: fileType }]]);
         const result = await check(meta);
         assert.ok(result.ok);
         assert.equal(result.info.quantization, name, `file_type ${fileType}`);
@@ -342,10 +377,18 @@ describe('GGUF header', () => {
       assert.deepEqual(await fim(edit(qwenMeta(), [], old)), { prefix: 4, suffix: 5, middle: 6 });
       const byText = (texts: string[]): Meta => withTokens(qwenMeta(), [...VOCAB, ...texts]);
       const n = VOCAB.length;
-      assert.deepEqual(await fim(byText(['<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>'])), { prefix: n, suffix: n + 2, middle: n + 1 });
+      assert.deepEqual(await fim(byText(['<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>'])), {
+        prefix: n,
+        suffix: n + 2,
+        middle: n + 1,
+      });
       assert.deepEqual(await fim(byText(['<fim_suffix>', '<fim_prefix>', '<fim_middle>'])), { prefix: n + 1, suffix: n, middle: n + 2 });
       assert.deepEqual(await fim(byText(['▁<PRE>', '▁<SUF>', '▁<MID>'])), { prefix: n, suffix: n + 1, middle: n + 2 });
-      assert.deepEqual(await fim(byText(['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'])), { prefix: n, suffix: n + 1, middle: n + 2 });
+      assert.deepEqual(await fim(byText(['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'])), {
+        prefix: n,
+        suffix: n + 1,
+        middle: n + 2,
+      });
       // An id outside the vocabulary is ignored (llama.cpp warns and keeps looking by text).
       const outOfRange = edit(byText(['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>']), [], ids(999, 2, 3));
       assert.deepEqual(await fim(outOfRange), { prefix: n, suffix: 2, middle: 3 });
@@ -353,9 +396,16 @@ describe('GGUF header', () => {
     });
 
     const required = [
-      'general.architecture', 'qwen2.context_length', 'qwen2.embedding_length', 'qwen2.block_count',
-      'qwen2.feed_forward_length', 'qwen2.attention.head_count', 'qwen2.attention.layer_norm_rms_epsilon',
-      'tokenizer.ggml.model', 'tokenizer.ggml.tokens', 'tokenizer.ggml.merges',
+      'general.architecture',
+      'qwen2.context_length',
+      'qwen2.embedding_length',
+      'qwen2.block_count',
+      'qwen2.feed_forward_length',
+      'qwen2.attention.head_count',
+      'qwen2.attention.layer_norm_rms_epsilon',
+      'tokenizer.ggml.model',
+      'tokenizer.ggml.tokens',
+      'tokenizer.ggml.merges',
     ];
     for (const key of required) {
       it(`refuses a file without ${key}, naming it`, async () => {
@@ -381,24 +431,52 @@ describe('GGUF header', () => {
     it('refuses unsupported architectures, wrong types and values that make llama.cpp abort', async () => {
       const cases: Array<[Meta, RegExp]> = [
         [edit(qwenMeta(), [], [['general.architecture', { type: 'string', value: 'mamba' }]]), /architecture "mamba" .*not supported/],
-        [edit(qwenMeta(), [], [['qwen2.context_length', { type: 'i32', value: 4096 }]]), /qwen2\.context_length must be a u32 but is a i32/],
+        [
+          edit(qwenMeta(), [], [['qwen2.context_length', { type: 'i32', value: 4096 }]]),
+          /qwen2\.context_length must be a u32 but is a i32/,
+        ],
         [edit(qwenMeta(), [], [['qwen2.block_count', { type: 'u32', value: 0 }]]), /block_count is 0/],
         [edit(qwenMeta(), [], [['qwen2.attention.head_count_kv', { type: 'u32', value: 3 }]]), /head_count_kv \(3\) must divide/],
-        [edit(qwenMeta(), [], [['qwen2.feed_forward_length', { type: 'array', itemType: 'u32', value: [128] }]]), /1 values but the model has 2 layers/],
-        [edit(qwenMeta(), [], [['qwen2.feed_forward_length', { type: 'array', itemType: 'u32', value: [128, 0] }]]), /feed_forward_length is 0 for layer 1, which makes llama.cpp abort/],
+        [
+          edit(qwenMeta(), [], [['qwen2.feed_forward_length', { type: 'array', itemType: 'u32', value: [128] }]]),
+          /1 values but the model has 2 layers/,
+        ],
+        [
+          edit(qwenMeta(), [], [['qwen2.feed_forward_length', { type: 'array', itemType: 'u32', value: [128, 0] }]]),
+          /feed_forward_length is 0 for layer 1, which makes llama.cpp abort/,
+        ],
         [edit(qwenMeta(), [], [['qwen2.attention.key_length', { type: 'u32', value: 0 }]]), /key_length is 0/],
         [edit(qwenMeta(), [], [['qwen2.rope.scaling.type', { type: 'string', value: 'ntk' }]]), /rope\.scaling\.type is "ntk"/],
         [edit(qwenMeta(), [], [['qwen2.expert_used_count', { type: 'u32', value: 2 }]]), /expert settings are inconsistent/],
         [edit(qwenMeta(), [], [['tokenizer.ggml.model', { type: 'string', value: 'no_vocab' }]]), /no vocabulary/],
-        [edit(qwenMeta(), [], [['tokenizer.ggml.model', { type: 'string', value: 'sentencepiece' }]]), /tokenizer "sentencepiece" .*unknown/],
+        [
+          edit(qwenMeta(), [], [['tokenizer.ggml.model', { type: 'string', value: 'sentencepiece' }]]),
+          /tokenizer "sentencepiece" .*unknown/,
+        ],
         [withTokens(qwenMeta(), [...VOCAB, 'ab']), /token "ab" twice \(ids 3 and 12\)/],
-        [edit(qwenMeta(), [], [['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: [1, 1] }]]), /token_type has 2 entries for 12 tokens/],
+        [
+          edit(qwenMeta(), [], [['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: [1, 1] }]]),
+          /token_type has 2 entries for 12 tokens/,
+        ],
         // gpt2's default BOS id 11 is outside an 8-token vocabulary, and so is the key's.
-        [edit(withTokens(qwenMeta(), VOCAB.slice(0, 8)), [], [['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }], ['tokenizer.ggml.bos_token_id', { type: 'u32', value: 500 }]]), /add_bos_token is true but/],
+        [
+          edit(
+            withTokens(qwenMeta(), VOCAB.slice(0, 8)),
+            [],
+            [
+              ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
+              ['tokenizer.ggml.bos_token_id', { type: 'u32', value: 500 }],
+            ],
+          ),
+          /add_bos_token is true but/,
+        ],
       ];
       for (const [meta, pattern] of cases) assert.match(await reasonOf(meta), pattern);
       const moe = edit(qwenMeta(), [], [['general.architecture', { type: 'string', value: 'qwen3moe' }]]);
-      assert.match(await reasonOf(moe.map(([k, v]): [string, GgufValue] => [k.replace(/^qwen2\./, 'qwen3moe.'), v])), /qwen3moe\.expert_count is missing/);
+      assert.match(
+        await reasonOf(moe.map(([k, v]): [string, GgufValue] => [k.replace(/^qwen2\./, 'qwen3moe.'), v])),
+        /qwen3moe\.expert_count is missing/,
+      );
     });
 
     it('refuses a file truncated inside the tensor data', async () => {
@@ -407,7 +485,10 @@ describe('GGUF header', () => {
       truncateSync(path, header.fileSize - 100);
       const result = await checkModelFile(path);
       assert.ok(!result.ok);
-      assert.equal(result.reason, `the file is truncated: ${header.fileSize} bytes expected, ${header.fileSize - 100} present. Download it again.`);
+      assert.equal(
+        result.reason,
+        `the file is truncated: ${header.fileSize} bytes expected, ${header.fileSize - 100} present. Download it again.`,
+      );
     });
 
     it('refuses a file whose header is valid but which has no tensors', async () => {
@@ -449,7 +530,14 @@ describe('GGUF header', () => {
 
     it('never throws for a header validated directly', () => {
       const header: GgufHeader = {
-        version: 3, tensorCount: 0, metadata: new Map(), metadataTypes: new Map(), tensors: [], alignment: 32, dataOffset: 24, fileSize: 24,
+        version: 3,
+        tensorCount: 0,
+        metadata: new Map(),
+        metadataTypes: new Map(),
+        tensors: [],
+        alignment: 32,
+        dataOffset: 24,
+        fileSize: 24,
       };
       const result = validateGguf(header, '/models/x.gguf');
       assert.ok(!result.ok && /general\.architecture is missing/.test(result.reason));

@@ -36,7 +36,11 @@ describe('modelgen: GGUF writer and tokenizer (no llama.cpp)', () => {
 
   it('quantizes Q4_0 and Q8_0 close to the input', () => {
     const values = new Float32Array(64).map((_, i) => Math.sin(i) * 0.3);
-    for (const [type, tolerance] of [['Q4_0', 0.04], ['Q8_0', 0.002], ['F16', 1e-3]] as const) {
+    for (const [type, tolerance] of [
+      ['Q4_0', 0.04],
+      ['Q8_0', 0.002],
+      ['F16', 1e-3],
+    ] as const) {
       const back = decodeValues(type, encodeValues(type, values), values.length);
       for (let i = 0; i < values.length; i++) assert.ok(Math.abs(back[i] - values[i]) < tolerance, `${type}[${i}]`);
     }
@@ -245,7 +249,7 @@ describe('modelgen: generated models in real llama.cpp', function () {
       assert.equal((await complete(model, prompt)).text, '.log(');
     });
 
-    it('works with node-llama-cpp\'s own infill layout too', async () => {
+    it("works with node-llama-cpp's own infill layout too", async () => {
       const context = await model.createContext({ contextSize: 256, threads: 1 });
       try {
         const completion = new LlamaCompletion({ contextSequence: context.getSequence() });

@@ -13,7 +13,6 @@ import { generate, PROMPT_CHUNK, type GenerateOptions, type GenerateResult } fro
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
 
-
 /** Tokens kept free in the context for the template's special tokens. */
 const TEMPLATE_SLACK = 8;
 

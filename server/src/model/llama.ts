@@ -62,7 +62,9 @@ export function loadLlama(log: Logger): Promise<Llama> {
         },
       });
     } catch (error) {
-      throw new LlamaUnavailableError(`llama.cpp cannot run on this machine (${process.platform}-${process.arch}): ${diagnoseBinary(error)}`);
+      throw new LlamaUnavailableError(
+        `llama.cpp cannot run on this machine (${process.platform}-${process.arch}): ${diagnoseBinary(error)}`,
+      );
     }
   })();
   llama.catch(() => (llama = undefined));
@@ -82,7 +84,8 @@ function diagnoseBinary(error: unknown): string {
   // Found as Node would import it from node-llama-cpp's folder; their `exports` hide package.json.
   const nodeLlamaCppDir = packageDir('node-llama-cpp', __dirname);
   const binaryDir = nodeLlamaCppDir && packageDir(pkg, nodeLlamaCppDir);
-  if (!binaryDir) return `the prebuilt binary package ${pkg} is not installed (${original}). Install the SLM Assist package built for this platform.`;
+  if (!binaryDir)
+    return `the prebuilt binary package ${pkg} is not installed (${original}). Install the SLM Assist package built for this platform.`;
   const binsDir = join(binaryDir, 'bins');
   const addon = (existsSync(binsDir) ? readdirSync(binsDir) : [])
     .map((folder) => join(binsDir, folder, 'llama-addon.node'))

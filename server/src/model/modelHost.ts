@@ -161,7 +161,9 @@ export class ModelHost {
       this.loaded = loaded;
       const warnings = [
         fim ? undefined : 'This model has no fill-in-the-middle tokens: completions use the text before the cursor only.',
-        info.fourBit ? undefined : `This model is ${info.quantization}, not 4-bit: it needs more memory and runs slower (Q4_K_M is recommended).`,
+        info.fourBit
+          ? undefined
+          : `This model is ${info.quantization}, not 4-bit: it needs more memory and runs slower (Q4_K_M is recommended).`,
       ].filter((w): w is string => w !== undefined);
       for (const warning of warnings) this.log.warn(warning);
       this.log.info(

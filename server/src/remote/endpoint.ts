@@ -44,7 +44,9 @@ export function checkEndpoint(endpoint: string): EndpointCheck {
   try {
     url = new URL(raw);
   } catch {
-    return fail(`${ENDPOINT_SETTING} is not a valid URL (${JSON.stringify(stripCredentials(raw))}): write it in full, e.g. https://example.com/v1.`);
+    return fail(
+      `${ENDPOINT_SETTING} is not a valid URL (${JSON.stringify(stripCredentials(raw))}): write it in full, e.g. https://example.com/v1.`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     // `localhost:8080/v1` parses as a URL with the scheme `localhost:`.

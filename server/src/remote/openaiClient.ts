@@ -123,10 +123,17 @@ async function attempt(request: ChatCompletionRequest, options: StreamOptions, s
     try {
       arm();
       // Redirects are not followed: the user's code would go to an address they did not set.
-      response = await fetch(request.url, { method: 'POST', headers: headers(request), body, signal: controller.signal, redirect: 'manual' });
+      response = await fetch(request.url, {
+        method: 'POST',
+        headers: headers(request),
+        body,
+        signal: controller.signal,
+        redirect: 'manual',
+      });
     } catch (error) {
       if (options.signal.aborted) throw new AbortedError();
-      if (timedOut) throw new RemoteError(`The fallback server ${request.url.host} did not answer within ${seconds(timeoutMs)}.`, 'timeout');
+      if (timedOut)
+        throw new RemoteError(`The fallback server ${request.url.host} did not answer within ${seconds(timeoutMs)}.`, 'timeout');
       throw networkError(error, target);
     }
     record.status = response.status;
@@ -272,7 +279,11 @@ function handleEvent(event: SseEvent, state: StreamState, onDelta: (text: string
 }
 
 /** A server that ignored `stream: true` and answered with one `chat.completion` object. */
-async function readJson(response: Response, request: ChatCompletionRequest, options: StreamOptions): Promise<Omit<ChatCompletionResult, 'ms'>> {
+async function readJson(
+  response: Response,
+  request: ChatCompletionRequest,
+  options: StreamOptions,
+): Promise<Omit<ChatCompletionResult, 'ms'>> {
   let value: unknown;
   try {
     value = await response.json();
@@ -290,7 +301,9 @@ async function readJson(response: Response, request: ChatCompletionRequest, opti
   return {
     text,
     incomplete: !choice,
-    ...(!choice ? { reason: error ? `the server reported an error: ${serverMessage(error, request.apiKey)}` : 'the answer has no choices' } : {}),
+    ...(!choice
+      ? { reason: error ? `the server reported an error: ${serverMessage(error, request.apiKey)}` : 'the answer has no choices' }
+      : {}),
     ...(finishReason ? { finishReason } : {}),
     ...(usage ? { usage } : {}),
   };

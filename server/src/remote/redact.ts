@@ -192,7 +192,7 @@ function assignmentSpans(text: string, spans: Span[]): void {
   };
   for (const m of text.matchAll(INLINE_PASSWORD)) {
     const { name, v } = m.groups!;
-    const family = name.toLowerCase() === 'pwd' ? 'password' : familyOf(name) ?? 'secret';
+    const family = name.toLowerCase() === 'pwd' ? 'password' : (familyOf(name) ?? 'secret');
     if (redactsValue(family, v, name)) pushValue(spans, m, v, 0, kindOf(name, family));
   }
   for (const m of text.matchAll(QUOTED_ASSIGNMENT)) {

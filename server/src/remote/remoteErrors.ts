@@ -135,7 +135,9 @@ export function networkError(error: unknown, target: CallTarget): RemoteError {
       return say('the network cannot reach it.');
   }
   if (code && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code) || code === 'EPROTO')) {
-    return say(`the TLS (https) connection failed (${code}): the certificate is not trusted, has expired, does not match the host, or the server does not speak https.`);
+    return say(
+      `the TLS (https) connection failed (${code}): the certificate is not trusted, has expired, does not match the host, or the server does not speak https.`,
+    );
   }
   if (/bad port/i.test(detail)) return say(`fetch does not allow port ${target.url.port}; use another port.`);
   return say(code ? `${code}: ${detail}` : detail);

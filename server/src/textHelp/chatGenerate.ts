@@ -44,7 +44,9 @@ export async function chatGenerate(
   options: ChatOptions,
 ): Promise<ChatResult> {
   const history: ChatHistoryItem[] = [
-    ...messages.map((m): ChatHistoryItem => (m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content })),
+    ...messages.map((m): ChatHistoryItem =>
+      m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content },
+    ),
     { type: 'model', response: [] },
   ];
   const state = wrapper.generateContextState({ chatHistory: history });

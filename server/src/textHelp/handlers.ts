@@ -1,10 +1,4 @@
-import {
-  ErrorCodes,
-  ProgressType,
-  ResponseError,
-  type Connection,
-  type TextDocuments,
-} from 'vscode-languageserver/node';
+import { ErrorCodes, ProgressType, ResponseError, type Connection, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   ConfirmFallbackRequest,
@@ -71,4 +65,3 @@ export function registerTextHelp(
     }
   });
 }
-

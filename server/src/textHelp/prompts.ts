@@ -20,12 +20,14 @@ const instructions: Record<TextHelpTask, Record<TextHelpStyle, string>> = {
 };
 
 /** Instruction for one piece of a long input (the "map" step). */
-const pieceInstruction = 'This is part {index} of {count} of a longer {kind}. Summarize this part in a few sentences, keeping names of functions, types and headings.';
+const pieceInstruction =
+  'This is part {index} of {count} of a longer {kind}. Summarize this part in a few sentences, keeping names of functions, types and headings.';
 
 /** Instruction to combine piece summaries (the "reduce" step). */
 const combineInstruction: Record<TextHelpTask, string> = {
   summarize: 'These are summaries of consecutive parts of one {kind}. Write one summary of the whole {kind} from them.',
-  explain: 'These are summaries of consecutive parts of one {kind}. Explain the whole {kind} from them, for a developer reading it for the first time.',
+  explain:
+    'These are summaries of consecutive parts of one {kind}. Explain the whole {kind} from them, for a developer reading it for the first time.',
 };
 
 const proseLanguages = new Set(['markdown', 'plaintext', 'restructuredtext', 'latex', 'asciidoc', 'org', 'text']);

@@ -40,7 +40,10 @@ export function writeSettings(userDataDir, settings) {
   const user = {};
   const machine = {};
   for (const [key, value] of Object.entries(settings)) (key.startsWith('slmAssist.') ? machine : user)[key] = value;
-  for (const [folder, values] of [['User', user], ['Machine', machine]]) {
+  for (const [folder, values] of [
+    ['User', user],
+    ['Machine', machine],
+  ]) {
     mkdirSync(join(userDataDir, folder), { recursive: true });
     writeFileSync(join(userDataDir, folder, 'settings.json'), JSON.stringify(values, null, 2));
   }
@@ -65,16 +68,21 @@ export function freePort() {
  */
 export async function startCodeServer({ bin, port, userDataDir, extensionsDir, workspace, env, logFile, timeoutMs = 60_000 }) {
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     // Debug level puts the server's per-completion lines into the extension's log (.e2e/logs).
-    '--log', 'debug',
+    '--log',
+    'debug',
     // Extra flags for debugging a run, e.g. SLM_E2E_CODE_SERVER_ARGS='--log trace'.
     ...(process.env.SLM_E2E_CODE_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
     workspace,
@@ -84,7 +92,10 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`code-server did not say "HTTP server listening" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`code-server did not say "HTTP server listening" within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk) => {
       log.write(chunk);
       output += chunk.toString();
@@ -173,7 +184,9 @@ function pgrep(args) {
 
 function isZombie(pid) {
   try {
-    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
   } catch {
     return true; // gone
   }

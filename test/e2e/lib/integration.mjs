@@ -43,11 +43,13 @@ export async function runIntegrationSuite({ context, codeServer, devExtension, w
   }
 
   if (!existsSync(reportFile)) {
-    return [{
-      title: 'integration suite',
-      state: 'failed',
-      error: `the extension host exited with code ${exitCode} and wrote no report; see ${consoleLog}`,
-    }];
+    return [
+      {
+        title: 'integration suite',
+        state: 'failed',
+        error: `the extension host exited with code ${exitCode} and wrote no report; see ${consoleLog}`,
+      },
+    ];
   }
   const { results } = JSON.parse(readFileSync(reportFile, 'utf8'));
   const named = results.map((result) => ({ ...result, title: `integration: ${result.title}` }));

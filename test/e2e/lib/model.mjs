@@ -61,7 +61,15 @@ async function loadGenerator(root, runDir) {
   if (!existsSync(entry)) return undefined;
   const esbuild = await import('esbuild');
   const outfile = join(runDir, 'modelgen.cjs');
-  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
   return createRequire(import.meta.url)(outfile);
 }
 

@@ -55,7 +55,8 @@ export async function launchBrowser({ profileDir, env }) {
   const probe = await context.newPage();
   await probe.goto(probeUrl, { timeout: 10_000 }).catch(() => undefined);
   await probe.close();
-  if (!offHost.includes(probeUrl)) throw new Error('the request blocker did not see the probe request; the air-gap count would mean nothing');
+  if (!offHost.includes(probeUrl))
+    throw new Error('the request blocker did not see the probe request; the air-gap count would mean nothing');
   offHost.length = 0;
   return { context, offHost };
 }
@@ -101,7 +102,12 @@ export async function preparePage(page) {
 
 /** The status bar item's aria-label right now ("" when absent). */
 export async function statusLabel(page) {
-  return (await page.locator(STATUS_ITEM).getAttribute('aria-label', { timeout: 1000 }).catch(() => null)) ?? '';
+  return (
+    (await page
+      .locator(STATUS_ITEM)
+      .getAttribute('aria-label', { timeout: 1000 })
+      .catch(() => null)) ?? ''
+  );
 }
 
 /** Waits until the status item's aria-label satisfies `pattern` (a RegExp source), returns it. */
@@ -117,7 +123,10 @@ export async function waitForStatus(page, pattern, timeoutMs = 60_000) {
     );
     return handle.jsonValue();
   } catch (error) {
-    throw new Error(`the status bar did not match /${pattern}/ within ${timeoutMs} ms; it shows ${JSON.stringify(await statusLabel(page))}`, { cause: error });
+    throw new Error(
+      `the status bar did not match /${pattern}/ within ${timeoutMs} ms; it shows ${JSON.stringify(await statusLabel(page))}`,
+      { cause: error },
+    );
   }
 }
 
@@ -145,7 +154,9 @@ export async function waitForStatusSequence(page, patterns, { from = 0, timeoutM
     return handle.jsonValue();
   } catch (error) {
     const history = (await statusHistory(page).catch(() => [])).slice(from);
-    throw new Error(`the status bar did not show ${patterns.join(' then ')} within ${timeoutMs} ms; it showed ${JSON.stringify(history)}`, { cause: error });
+    throw new Error(`the status bar did not show ${patterns.join(' then ')} within ${timeoutMs} ms; it showed ${JSON.stringify(history)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -202,7 +213,9 @@ export async function waitForGhostText(page, expected, timeoutMs = 60_000) {
     await page.waitForFunction((expected) => window.__slmGhostText() === expected, expected, { timeout: timeoutMs });
   } catch (error) {
     const shown = await ghostText(page).catch(() => '?');
-    throw new Error(`ghost text ${JSON.stringify(expected)} did not appear within ${timeoutMs} ms; it shows ${JSON.stringify(shown)}`, { cause: error });
+    throw new Error(`ghost text ${JSON.stringify(expected)} did not appear within ${timeoutMs} ms; it shows ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
   }
 }
 

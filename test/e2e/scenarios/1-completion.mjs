@@ -18,7 +18,11 @@ export default {
     await page.keyboard.press('Control+S');
     // A read right as the editor saves can see the file empty: poll until it holds the text.
     const expected = prompt + continuation;
-    await t.until(() => readFileSync(file, 'utf8') === expected, 10_000, () => `${file} holds ${JSON.stringify(readFileSync(file, 'utf8'))}, not ${JSON.stringify(expected)}`);
+    await t.until(
+      () => readFileSync(file, 'utf8') === expected,
+      10_000,
+      () => `${file} holds ${JSON.stringify(readFileSync(file, 'utf8'))}, not ${JSON.stringify(expected)}`,
+    );
     await t.shot('1-accepted-and-saved');
   },
 };

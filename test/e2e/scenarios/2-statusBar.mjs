@@ -40,7 +40,11 @@ export default [
       const message = await toast.innerText({ timeout: 10_000 }).catch(() => undefined);
       t.log(`error message: ${JSON.stringify(message ?? '(none shown)')}`);
       await page.locator(STATUS_ITEM).hover();
-      await page.locator('.workbench-hover, .monaco-hover').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await page
+        .locator('.workbench-hover, .monaco-hover')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => undefined);
       await t.shot('2b-broken-model');
     },
   },

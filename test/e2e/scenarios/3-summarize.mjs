@@ -72,7 +72,10 @@ export default {
     const frame = await answerFrame(page);
     await waitInPanel(frame, () => document.getElementById('title')?.textContent !== '', 10_000, 'the panel shows no title');
     const opened = await answerState(frame);
-    t.assert(opened.title === 'Summary of lruCache.ts', `the panel's title is ${JSON.stringify(opened.title)}, not "Summary of lruCache.ts"`);
+    t.assert(
+      opened.title === 'Summary of lruCache.ts',
+      `the panel's title is ${JSON.stringify(opened.title)}, not "Summary of lruCache.ts"`,
+    );
 
     // Streaming: text appears, then more of it.
     await waitInPanel(frame, () => (document.getElementById('answer')?.textContent ?? '').length > 0, 60_000, 'no answer text appeared');
@@ -96,13 +99,26 @@ export default {
     const atStop = await answerState(frame);
     await frame.locator('#stop').click();
     t.log(`pressed Stop at ${atStop.text.length} characters, after ${since()}`);
-    await waitInPanel(frame, () => document.getElementById('status')?.textContent === 'Stopped.', 10_000, 'the status line never said "Stopped."');
+    await waitInPanel(
+      frame,
+      () => document.getElementById('status')?.textContent === 'Stopped.',
+      10_000,
+      'the status line never said "Stopped."',
+    );
     // The server's reply ends the request: the footer says who answered. No partial result of
     // this request can follow its reply.
-    await waitInPanel(frame, () => document.querySelectorAll('#footer li').length > 0, 30_000, 'the footer never said who answered after Stop');
+    await waitInPanel(
+      frame,
+      () => document.querySelectorAll('#footer li').length > 0,
+      30_000,
+      'the footer never said who answered after Stop',
+    );
     const stopped = await answerState(frame);
     t.log(`after the server's reply (${since()}): ${stopped.text.length} characters, ${JSON.stringify(stopped.footer)}`);
-    t.assert(stopped.phase === 'stopped' && stopped.status === 'Stopped.', `after Stop and the server's reply the panel says ${describe(stopped)}`);
+    t.assert(
+      stopped.phase === 'stopped' && stopped.status === 'Stopped.',
+      `after Stop and the server's reply the panel says ${describe(stopped)}`,
+    );
     t.assert(stopped.stopDisabled === true, 'the Stop button is still enabled after Stop');
     const model = `Answered by ${t.chatModel.name} (local)`;
     t.assert(stopped.footer[0] === model, `the footer's first line is ${JSON.stringify(stopped.footer[0])}, not ${JSON.stringify(model)}`);
@@ -111,7 +127,10 @@ export default {
       `the footer does not say the answer is incomplete: ${JSON.stringify(stopped.footer)}`,
     );
     const tokens = Number(/^(\d+) tokens\b/.exec(stopped.footer[1] ?? '')?.[1]);
-    t.assert(tokens > 0 && tokens < MAX_TOKENS, `the server wrote ${stopped.footer[1]}: Stop should have ended it before ${MAX_TOKENS} tokens`);
+    t.assert(
+      tokens > 0 && tokens < MAX_TOKENS,
+      `the server wrote ${stopped.footer[1]}: Stop should have ended it before ${MAX_TOKENS} tokens`,
+    );
     // The text so far stays (the server's reply may carry the few tokens written before it saw the cancel).
     t.assert(stopped.text.startsWith(atStop.text), 'the text after Stop does not begin with the text shown when Stop was pressed');
 
@@ -134,7 +153,10 @@ export default {
       QUIET_MS,
     );
     const after = await answerState(frame);
-    t.assert(!changed && after.text === stopped.text, `the answer changed after Stop and the server's reply: ${stopped.text.length} → ${after.text.length} characters`);
+    t.assert(
+      !changed && after.text === stopped.text,
+      `the answer changed after Stop and the server's reply: ${stopped.text.length} → ${after.text.length} characters`,
+    );
     await t.shot('3-summary-stopped');
     t.assert(t.offHostCount() === offHostBefore, `the browser requested ${t.offHostCount() - offHostBefore} URL(s) off 127.0.0.1`);
   },
@@ -151,6 +173,7 @@ async function waitInPanel(frame, predicate, timeoutMs, message, arg) {
 }
 
 function describe(state) {
-  const text = state.text.length > 60 ? `${JSON.stringify(state.text.slice(0, 60))}… (${state.text.length} characters)` : JSON.stringify(state.text);
+  const text =
+    state.text.length > 60 ? `${JSON.stringify(state.text.slice(0, 60))}… (${state.text.length} characters)` : JSON.stringify(state.text);
   return `phase ${state.phase}, status ${JSON.stringify(state.status)}, text ${text}, footer ${JSON.stringify(state.footer)}`;
 }

@@ -27,7 +27,10 @@ function result(overrides: Partial<TextHelpResult> = {}): TextHelpResult {
 describe('answerView', () => {
   it('names a local model and a remote one with its host', () => {
     assert.equal(describeModel({ name: 'qwen', location: 'local' }), 'qwen (local)');
-    assert.equal(describeModel({ name: 'gpt-4o-mini', location: 'remote', host: 'api.example.com' }), 'gpt-4o-mini on api.example.com (remote)');
+    assert.equal(
+      describeModel({ name: 'gpt-4o-mini', location: 'remote', host: 'api.example.com' }),
+      'gpt-4o-mini on api.example.com (remote)',
+    );
   });
 
   it('computes tokens per second only from usable usage', () => {
@@ -62,7 +65,7 @@ describe('answerView', () => {
     assert.equal(answerTitle('summarize', 'README.md'), 'Summary of README.md');
   });
 
-  it('words the progress notification with the server\'s message', () => {
+  it("words the progress notification with the server's message", () => {
     assert.equal(progressMessage('summarize'), 'Summarizing…');
     assert.equal(progressMessage('explain', 'reading chunk 3 of 12'), 'Explaining: reading chunk 3 of 12');
   });

@@ -4,10 +4,26 @@ import { COMMENT_SYNTAX, commentSyntaxFor, formatAsComment, wrapLine } from '../
 describe('commentSyntax', () => {
   it('knows the line comment of the common languages', () => {
     const expected: Record<string, string> = {
-      typescript: '//', javascript: '//', c: '//', cpp: '//', java: '//', go: '//', rust: '//', csharp: '//',
-      python: '#', shellscript: '#', ruby: '#', yaml: '#', toml: '#', dockerfile: '#',
-      sql: '--', lua: '--', haskell: '--',
-      latex: '%', matlab: '%', erlang: '%',
+      typescript: '//',
+      javascript: '//',
+      c: '//',
+      cpp: '//',
+      java: '//',
+      go: '//',
+      rust: '//',
+      csharp: '//',
+      python: '#',
+      shellscript: '#',
+      ruby: '#',
+      yaml: '#',
+      toml: '#',
+      dockerfile: '#',
+      sql: '--',
+      lua: '--',
+      haskell: '--',
+      latex: '%',
+      matlab: '%',
+      erlang: '%',
     };
     for (const [language, token] of Object.entries(expected)) assert.equal(commentSyntaxFor(language)?.line, token, language);
   });
@@ -53,7 +69,10 @@ describe('commentSyntax', () => {
   });
 
   it('writes HTML comments around the text and breaks a closing token inside it', () => {
-    assert.equal(formatAsComment('Shows a list.\nEnds with --> here.', 'html', '  '), '  <!--\n  Shows a list.\n  Ends with -- > here.\n  -->\n');
+    assert.equal(
+      formatAsComment('Shows a list.\nEnds with --> here.', 'html', '  '),
+      '  <!--\n  Shows a list.\n  Ends with -- > here.\n  -->\n',
+    );
     assert.equal(formatAsComment('Styles */ buttons.', 'css', ''), '/*\n * Styles * / buttons.\n */\n');
   });
 

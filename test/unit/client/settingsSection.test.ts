@@ -103,6 +103,9 @@ describe('settingsSection', () => {
   });
 
   it('names the ignored setting in its warning', () => {
-    assert.match(ignoredWorkspaceMessage('fallback.endpoint'), /ignores slmAssist\.fallback\.endpoint from this workspace's settings: a repository cannot redirect your code/);
+    assert.match(
+      ignoredWorkspaceMessage('fallback.endpoint'),
+      /ignores slmAssist\.fallback\.endpoint from this workspace's settings: a repository cannot redirect your code/,
+    );
   });
 });

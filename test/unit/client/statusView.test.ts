@@ -29,14 +29,20 @@ describe('status bar', function () {
   });
 
   it('shows a spinner with the file name while loading, the model name when ready', function () {
-    assert.equal(renderStatus({ ...running, status: { state: 'loading', modelPath: model.path } }).text, '$(loading~spin) SLM: loading qwen2.5-coder-0.5b-q4_k_m.gguf');
+    assert.equal(
+      renderStatus({ ...running, status: { state: 'loading', modelPath: model.path } }).text,
+      '$(loading~spin) SLM: loading qwen2.5-coder-0.5b-q4_k_m.gguf',
+    );
     const ready = renderStatus({ ...running, status: { state: 'ready', model } });
     assert.equal(ready.text, '$(sparkle) Qwen2.5 Coder 0.5B');
     assert.match(ready.tooltip, /Q4_K_M/);
   });
 
   it('shows an error icon whose tooltip is the message, and opens the log on click', function () {
-    const view = renderStatus({ ...running, status: { state: 'error', modelPath: '/x.gguf', message: 'Cannot load the model /x.gguf: the file is empty (0 bytes).' } });
+    const view = renderStatus({
+      ...running,
+      status: { state: 'error', modelPath: '/x.gguf', message: 'Cannot load the model /x.gguf: the file is empty (0 bytes).' },
+    });
     assert.equal(view.text, '$(error) SLM');
     assert.equal(view.error, true);
     assert.match(view.tooltip, /\/x\.gguf: the file is empty/);
@@ -44,6 +50,9 @@ describe('status bar', function () {
   });
 
   it('says when inline completions are off, whatever the model does', function () {
-    assert.equal(renderStatus({ ...running, completionsEnabled: false, status: { state: 'ready', model } }).text, '$(circle-slash) SLM: inline completions off');
+    assert.equal(
+      renderStatus({ ...running, completionsEnabled: false, status: { state: 'ready', model } }).text,
+      '$(circle-slash) SLM: inline completions off',
+    );
   });
 });

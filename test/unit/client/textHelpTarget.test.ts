@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { chooseSelectionTarget, insertionAboveLine, insertionAtTop, selectedLines, type SelectionFacts } from '../../../client/src/textHelpTarget';
+import {
+  chooseSelectionTarget,
+  insertionAboveLine,
+  insertionAtTop,
+  selectedLines,
+  type SelectionFacts,
+} from '../../../client/src/textHelpTarget';
 
 function selection(isEmpty: boolean, startLineText = 'const x = 1;'): SelectionFacts {
   return { isEmpty, start: { line: 4, character: 0 }, end: { line: isEmpty ? 4 : 9, character: isEmpty ? 0 : 3 }, startLineText };

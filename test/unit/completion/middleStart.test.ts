@@ -67,7 +67,17 @@ describe('benchmark capability', () => {
   });
 
   it('stays off for anything malformed', () => {
-    for (const raw of [undefined, null, true, 'x', {}, { fixedTokens: 0 }, { fixedTokens: 1.5 }, { fixedTokens: 513 }, { fixedTokens: '16' }]) {
+    for (const raw of [
+      undefined,
+      null,
+      true,
+      'x',
+      {},
+      { fixedTokens: 0 },
+      { fixedTokens: 1.5 },
+      { fixedTokens: 513 },
+      { fixedTokens: '16' },
+    ]) {
       assert.equal(parseBenchmarkCapability(raw), undefined, JSON.stringify(raw));
     }
   });

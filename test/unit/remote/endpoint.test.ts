@@ -18,7 +18,10 @@ describe('checkEndpoint', () => {
 
   it('keeps other paths, a full chat URL, and a query string', () => {
     assert.equal(chatUrl('https://api.groq.com/openai/v1'), 'https://api.groq.com/openai/v1/chat/completions');
-    assert.equal(chatUrl('https://generativelanguage.googleapis.com/v1beta/openai/'), 'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions');
+    assert.equal(
+      chatUrl('https://generativelanguage.googleapis.com/v1beta/openai/'),
+      'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+    );
     assert.equal(chatUrl('https://h.example/v1/chat/completions'), 'https://h.example/v1/chat/completions');
     assert.equal(
       chatUrl('https://res.openai.azure.com/openai/v1?api-version=preview'),
@@ -38,10 +41,25 @@ describe('checkEndpoint', () => {
   });
 
   it('allows http only for loopback hosts', () => {
-    for (const ok of ['http://127.0.0.1:8080/v1', 'http://127.5.6.7/v1', 'http://[::1]:8000/v1', 'http://localhost/v1', 'http://LOCALHOST:1234/v1', 'http://127.1/v1']) {
+    for (const ok of [
+      'http://127.0.0.1:8080/v1',
+      'http://127.5.6.7/v1',
+      'http://[::1]:8000/v1',
+      'http://localhost/v1',
+      'http://LOCALHOST:1234/v1',
+      'http://127.1/v1',
+    ]) {
       assert.ok(checkEndpoint(ok).ok, ok);
     }
-    for (const bad of ['http://192.168.1.10:8080/v1', 'http://10.0.0.1/v1', 'http://llm.example.com/v1', 'http://0.0.0.0:8080/v1', 'http://[::2]/v1', 'http://localhost.evil.com/v1', 'http://128.0.0.1/v1']) {
+    for (const bad of [
+      'http://192.168.1.10:8080/v1',
+      'http://10.0.0.1/v1',
+      'http://llm.example.com/v1',
+      'http://0.0.0.0:8080/v1',
+      'http://[::2]/v1',
+      'http://localhost.evil.com/v1',
+      'http://128.0.0.1/v1',
+    ]) {
       const result = checkEndpoint(bad);
       assert.ok(!result.ok, bad);
       assert.match(result.reason, /slmAssist\.fallback\.endpoint must use https:\/\//);
@@ -88,7 +106,9 @@ describe('checkEndpoint', () => {
 
 describe('isLoopbackHost', () => {
   it('knows 127.0.0.0/8, ::1, IPv4-mapped loopback and localhost', () => {
-    for (const host of ['localhost', '127.0.0.1', '127.255.255.254', '[::1]', '[::ffff:7f00:1]', 'localhost.']) assert.ok(isLoopbackHost(host), host);
-    for (const host of ['example.com', '10.0.0.1', '[::]', '[fe80::1]', '[::ffff:a00:1]', '0.0.0.0', 'localhost.example.com', '1127.0.0.1']) assert.ok(!isLoopbackHost(host), host);
+    for (const host of ['localhost', '127.0.0.1', '127.255.255.254', '[::1]', '[::ffff:7f00:1]', 'localhost.'])
+      assert.ok(isLoopbackHost(host), host);
+    for (const host of ['example.com', '10.0.0.1', '[::]', '[fe80::1]', '[::ffff:a00:1]', '0.0.0.0', 'localhost.example.com', '1127.0.0.1'])
+      assert.ok(!isLoopbackHost(host), host);
   });
 });

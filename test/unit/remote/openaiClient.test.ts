@@ -130,7 +130,9 @@ describe('streamChatCompletion (scripted servers)', () => {
   it('logs one info line per call with sizes, status, duration and tokens, never the key or content', async () => {
     const server = await serve((_req, res) => {
       res.writeHead(200, SSE_HEADERS);
-      res.end(chunk('ok') + chunk(null, 'stop') + `data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":1}}\n\ndata: [DONE]\n\n`);
+      res.end(
+        chunk('ok') + chunk(null, 'stop') + `data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":1}}\n\ndata: [DONE]\n\n`,
+      );
     });
     const log = recorder();
     await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log });
@@ -139,7 +141,9 @@ describe('streamChatCompletion (scripted servers)', () => {
     const chars = 'You summarize.'.length + 'SECRET-CONTENT of the file'.length;
     assert.match(
       info[0],
-      new RegExp(`^info remote call: POST ${server.url.href.replace(/[.?]/g, '\\$&')} model=big-model, ${chars} chars sent \\(\\d+ bytes\\), status 200, \\d+ ms, tokens 9 in / 1 out, complete$`),
+      new RegExp(
+        `^info remote call: POST ${server.url.href.replace(/[.?]/g, '\\$&')} model=big-model, ${chars} chars sent \\(\\d+ bytes\\), status 200, \\d+ ms, tokens 9 in / 1 out, complete$`,
+      ),
     );
     for (const line of log.lines) {
       assert.ok(!line.includes(KEY), line);
@@ -152,7 +156,11 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(200, SSE_HEADERS);
       res.end(chunk('x', 'stop') + 'data: [DONE]\n\n');
     });
-    await streamChatCompletion(request(server.url, { apiKey: undefined }), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() });
+    await streamChatCompletion(request(server.url, { apiKey: undefined }), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    });
     assert.equal(server.headers[0].authorization, undefined);
   });
 
@@ -161,7 +169,11 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(200, SSE_HEADERS);
       res.end(chunk('partial ') + chunk('answer'));
     });
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    });
     assert.equal(result.text, 'partial answer');
     assert.equal(result.incomplete, true);
     assert.match(result.reason ?? '', /ended before the answer was complete/);
@@ -172,7 +184,11 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(200, SSE_HEADERS);
       res.end(chunk('all') + chunk(null, 'length'));
     });
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    });
     assert.deepEqual([result.text, result.incomplete, result.finishReason], ['all', false, 'length']);
   });
 
@@ -183,7 +199,11 @@ describe('streamChatCompletion (scripted servers)', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       res.socket?.destroy();
     });
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    });
     assert.equal(result.text, 'before the reset');
     assert.equal(result.incomplete, true);
     assert.match(result.reason ?? '', /connection to 127\.0\.0\.1:\d+ was lost/);
@@ -194,7 +214,11 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(200, SSE_HEADERS);
       res.end(chunk('so far') + `data: {"error":{"message":"worker crashed; key ${KEY}","type":"server_error"}}\n\n` + chunk(' never'));
     });
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    });
     assert.equal(result.text, 'so far');
     assert.equal(result.incomplete, true);
     assert.match(result.reason ?? '', /the server reported an error: worker crashed/);
@@ -204,24 +228,71 @@ describe('streamChatCompletion (scripted servers)', () => {
   it('accepts a server that ignores stream: true and answers with one JSON object', async () => {
     const server = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } }));
+      res.end(
+        JSON.stringify({
+          object: 'chat.completion',
+          choices: [{ message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 3, completion_tokens: 1 },
+        }),
+      );
     });
     const deltas: string[] = [];
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: (d) => deltas.push(d), log: recorder() });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: (d) => deltas.push(d),
+      log: recorder(),
+    });
     assert.deepEqual(deltas, ['whole']);
     assert.deepEqual([result.text, result.incomplete, result.usage?.promptTokens], ['whole', false, 3]);
   });
 
   describe('HTTP errors', () => {
     const cases: Array<{ name: string; status: number; body: string; key?: boolean; message: RegExp }> = [
-      { name: '401 with a wrong key: the key was rejected, the echoed key redacted', status: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error' } }), message: /HTTP 401 Unauthorized: the API key was rejected\..*The server said: "Incorrect API key provided: \[REDACTED:[a-z-]+\]"/ },
-      { name: '401 without a key: a key is needed', status: 401, body: '{"error":"unauthorized"}', key: false, message: /HTTP 401 .*needs an API key, and none is set/ },
-      { name: '404 (vLLM shape): model or endpoint not found, naming the settings', status: 404, body: JSON.stringify({ object: 'error', message: 'The model `big-model` does not exist.', code: 404 }), message: /HTTP 404 Not Found: the model "big-model" or the endpoint http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions was not found\. Check slmAssist\.fallback\.model and slmAssist\.fallback\.endpoint\. The server said: "The model `big-model` does not exist\."/ },
+      {
+        name: '401 with a wrong key: the key was rejected, the echoed key redacted',
+        status: 401,
+        body: JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error' } }),
+        message: /HTTP 401 Unauthorized: the API key was rejected\..*The server said: "Incorrect API key provided: \[REDACTED:[a-z-]+\]"/,
+      },
+      {
+        name: '401 without a key: a key is needed',
+        status: 401,
+        body: '{"error":"unauthorized"}',
+        key: false,
+        message: /HTTP 401 .*needs an API key, and none is set/,
+      },
+      {
+        name: '404 (vLLM shape): model or endpoint not found, naming the settings',
+        status: 404,
+        body: JSON.stringify({ object: 'error', message: 'The model `big-model` does not exist.', code: 404 }),
+        message:
+          /HTTP 404 Not Found: the model "big-model" or the endpoint http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions was not found\. Check slmAssist\.fallback\.model and slmAssist\.fallback\.endpoint\. The server said: "The model `big-model` does not exist\."/,
+      },
       { name: '404 (FastAPI shape)', status: 404, body: '{"detail":"Not Found"}', message: /was not found.*"Not Found"/ },
-      { name: '429: rate limited', status: 429, body: '{"error":{"message":"Rate limit reached"}}', message: /HTTP 429 .*too many requests.*Rate limit reached/ },
-      { name: '400: the request was rejected (context too long)', status: 400, body: '{"error":{"message":"maximum context length is 8192 tokens"}}', message: /HTTP 400 .*rejected the request.*maximum context length/ },
-      { name: '500 with an HTML page: no page in the message', status: 500, body: '<html><body>Internal Server Error</body></html>', message: /HTTP 500 Internal Server Error: the server failed\.$/ },
-      { name: '503 with a plain text body', status: 503, body: 'Service Unavailable', message: /HTTP 503 .*the server failed\. The server said: "Service Unavailable"/ },
+      {
+        name: '429: rate limited',
+        status: 429,
+        body: '{"error":{"message":"Rate limit reached"}}',
+        message: /HTTP 429 .*too many requests.*Rate limit reached/,
+      },
+      {
+        name: '400: the request was rejected (context too long)',
+        status: 400,
+        body: '{"error":{"message":"maximum context length is 8192 tokens"}}',
+        message: /HTTP 400 .*rejected the request.*maximum context length/,
+      },
+      {
+        name: '500 with an HTML page: no page in the message',
+        status: 500,
+        body: '<html><body>Internal Server Error</body></html>',
+        message: /HTTP 500 Internal Server Error: the server failed\.$/,
+      },
+      {
+        name: '503 with a plain text body',
+        status: 503,
+        body: 'Service Unavailable',
+        message: /HTTP 503 .*the server failed\. The server said: "Service Unavailable"/,
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
@@ -253,10 +324,17 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(307, { Location: 'https://elsewhere.example/v1/chat/completions?sig=abc' });
       res.end();
     });
-    const error = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() }).catch((e: unknown) => e);
+    const error = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.status, 307);
-    assert.match(error.message, /HTTP 307 with a redirect to https:\/\/elsewhere\.example\/v1\/chat\/completions\. Redirects are not followed/);
+    assert.match(
+      error.message,
+      /HTTP 307 with a redirect to https:\/\/elsewhere\.example\/v1\/chat\/completions\. Redirects are not followed/,
+    );
     assert.ok(!error.message.includes('sig=abc'));
     assert.equal(server.bodies.length, 1);
   });
@@ -281,7 +359,12 @@ describe('streamChatCompletion (scripted servers)', () => {
   it('times out when the server accepts the connection but never answers', async () => {
     const server = await serve(() => undefined);
     const started = performance.now();
-    const error = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder(), timeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+      timeoutMs: 300,
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.kind, 'timeout');
     assert.match(error.message, /127\.0\.0\.1:\d+ did not answer within 300 ms/);
@@ -293,7 +376,12 @@ describe('streamChatCompletion (scripted servers)', () => {
       res.writeHead(200, SSE_HEADERS);
       res.write(chunk('stalled here'));
     });
-    const result = await streamChatCompletion(request(server.url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder(), timeoutMs: 300 });
+    const result = await streamChatCompletion(request(server.url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+      timeoutMs: 300,
+    });
     assert.equal(result.text, 'stalled here');
     assert.equal(result.incomplete, true);
     assert.match(result.reason ?? '', /sent nothing for 300 ms/);
@@ -303,7 +391,10 @@ describe('streamChatCompletion (scripted servers)', () => {
     const slow = await serve(() => undefined);
     const early = new AbortController();
     setTimeout(() => early.abort(), 50);
-    await assert.rejects(streamChatCompletion(request(slow.url), { signal: early.signal, onDelta: () => undefined, log: recorder() }), AbortedError);
+    await assert.rejects(
+      streamChatCompletion(request(slow.url), { signal: early.signal, onDelta: () => undefined, log: recorder() }),
+      AbortedError,
+    );
 
     const streaming = await serve((_req, res) => {
       res.writeHead(200, SSE_HEADERS);
@@ -320,7 +411,10 @@ describe('streamChatCompletion (scripted servers)', () => {
 
     const done = new AbortController();
     done.abort();
-    await assert.rejects(streamChatCompletion(request(streaming.url), { signal: done.signal, onDelta: () => undefined, log: recorder() }), AbortedError);
+    await assert.rejects(
+      streamChatCompletion(request(streaming.url), { signal: done.signal, onDelta: () => undefined, log: recorder() }),
+      AbortedError,
+    );
     assert.equal(streaming.bodies.length, 1);
   });
 
@@ -346,9 +440,16 @@ describe('streamChatCompletion (scripted servers)', () => {
     const server = await serve(() => undefined);
     const url = server.url;
     await new Promise((resolve) => server.server.close(resolve));
-    const error = await streamChatCompletion(request(url), { signal: new AbortController().signal, onDelta: () => undefined, log: recorder() }).catch((e: unknown) => e);
+    const error = await streamChatCompletion(request(url), {
+      signal: new AbortController().signal,
+      onDelta: () => undefined,
+      log: recorder(),
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof RemoteError);
     assert.equal(error.kind, 'network');
-    assert.match(error.message, new RegExp(`Could not reach the fallback server ${url.host.replace(/\./g, '\\.')}: the connection was refused`));
+    assert.match(
+      error.message,
+      new RegExp(`Could not reach the fallback server ${url.host.replace(/\./g, '\\.')}: the connection was refused`),
+    );
   });
 });

@@ -16,8 +16,15 @@ const ANTHROPIC = 'sk-ant-api03-' + b62 + b62 + '-AA';
 const SLACK = 'xoxb-' + '123456789012-1234567890123-' + b62.slice(0, 24);
 const GOOGLE = 'AIza' + 'SyA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU_v';
 const STRIPE = 'sk_live_' + '51H' + b62;
-const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' + '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ' + '.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
-const PEM_BODY = ['MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun', 'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK', 'LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo'].join('\n');
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9' +
+  '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ' +
+  '.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const PEM_BODY = [
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK',
+  'LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo',
+].join('\n');
 
 interface Case {
   name: string;
@@ -36,7 +43,10 @@ const POSITIVE: Case[] = [
   {
     name: 'PEM EC, OPENSSH, generic and PGP private keys',
     input: ['EC', 'OPENSSH', '', 'ENCRYPTED']
-      .map((label) => `-----BEGIN ${label ? label + ' ' : ''}PRIVATE KEY-----\n${PEM_BODY}\n-----END ${label ? label + ' ' : ''}PRIVATE KEY-----`)
+      .map(
+        (label) =>
+          `-----BEGIN ${label ? label + ' ' : ''}PRIVATE KEY-----\n${PEM_BODY}\n-----END ${label ? label + ' ' : ''}PRIVATE KEY-----`,
+      )
       .concat(`-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\n${PEM_BODY}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----`)
       .join('\n'),
     output: Array(5).fill('[REDACTED:private-key]').join('\n'),
@@ -60,45 +70,142 @@ const POSITIVE: Case[] = [
     output: '[default]\naws_secret_access_key = [REDACTED:aws-secret-key]\n',
     kinds: { 'aws-secret-key': 1 },
   },
-  { name: 'AWS secret key in code', input: `const awsSecretAccessKey = "${AWS_SECRET}";`, output: 'const awsSecretAccessKey = "[REDACTED:aws-secret-key]";' },
+  {
+    name: 'AWS secret key in code',
+    input: `const awsSecretAccessKey = "${AWS_SECRET}";`,
+    output: 'const awsSecretAccessKey = "[REDACTED:aws-secret-key]";',
+  },
   { name: 'GitHub classic token', input: `token ${GHP} here`, output: 'token [REDACTED:github-token] here' },
   { name: 'GitHub fine-grained token', input: `GH=${GH_PAT}`, output: 'GH=[REDACTED:github-token]' },
-  { name: 'GitHub app tokens', input: `ghs_${b62}12 gho_${b62}34 ghu_${b62}56 ghr_${b62}78`, output: Array(4).fill('[REDACTED:github-token]').join(' ') },
-  { name: 'OpenAI legacy key', input: `openai.api_key = "${OPENAI}"`, output: 'openai.api_key = "[REDACTED:openai-key]"', kinds: { 'openai-key': 1 } },
+  {
+    name: 'GitHub app tokens',
+    input: `ghs_${b62}12 gho_${b62}34 ghu_${b62}56 ghr_${b62}78`,
+    output: Array(4).fill('[REDACTED:github-token]').join(' '),
+  },
+  {
+    name: 'OpenAI legacy key',
+    input: `openai.api_key = "${OPENAI}"`,
+    output: 'openai.api_key = "[REDACTED:openai-key]"',
+    kinds: { 'openai-key': 1 },
+  },
   { name: 'OpenAI project key, bare', input: `key is ${OPENAI_PROJ}.`, output: 'key is [REDACTED:openai-key].' },
-  { name: 'Anthropic key', input: `ANTHROPIC_API_KEY=${ANTHROPIC}`, output: 'ANTHROPIC_API_KEY=[REDACTED:anthropic-key]', kinds: { 'anthropic-key': 1 } },
+  {
+    name: 'Anthropic key',
+    input: `ANTHROPIC_API_KEY=${ANTHROPIC}`,
+    output: 'ANTHROPIC_API_KEY=[REDACTED:anthropic-key]',
+    kinds: { 'anthropic-key': 1 },
+  },
   { name: 'Slack bot token', input: `slack(${JSON.stringify(SLACK)})`, output: 'slack("[REDACTED:slack-token]")' },
-  { name: 'Slack webhook URL', input: 'post("https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX")', output: 'post("[REDACTED:slack-webhook]")' },
-  { name: 'Google API key in a URL', input: `https://maps.googleapis.com/maps/api/js?key=${GOOGLE}&v=3`, output: 'https://maps.googleapis.com/maps/api/js?key=[REDACTED:google-api-key]&v=3' },
+  {
+    name: 'Slack webhook URL',
+    input: 'post("https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX")',
+    output: 'post("[REDACTED:slack-webhook]")',
+  },
+  {
+    name: 'Google API key in a URL',
+    input: `https://maps.googleapis.com/maps/api/js?key=${GOOGLE}&v=3`,
+    output: 'https://maps.googleapis.com/maps/api/js?key=[REDACTED:google-api-key]&v=3',
+  },
   { name: 'Stripe live key', input: `Stripe(${JSON.stringify(STRIPE)})`, output: 'Stripe("[REDACTED:stripe-key]")' },
   { name: 'Stripe restricted key', input: `rk_live_${b62}`, output: '[REDACTED:stripe-key]' },
   { name: 'JWT', input: `cookie: session=${JWT}; path=/`, output: 'cookie: session=[REDACTED:jwt]; path=/', kinds: { jwt: 1 } },
-  { name: 'Authorization: Bearer header (curl)', input: `curl -H "Authorization: Bearer abc123def456ghi789" https://x`, output: 'curl -H "Authorization: Bearer [REDACTED:bearer-token]" https://x' },
-  { name: 'Authorization header in JSON', input: `{"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}`, output: '{"Authorization": "Basic [REDACTED:bearer-token]"}' },
-  { name: 'HTTP request dump', input: 'GET / HTTP/1.1\r\nauthorization: token 0123456789abcdef\r\nProxy-Authorization: Bearer zzzzzzzz11\r\n', output: 'GET / HTTP/1.1\r\nauthorization: token [REDACTED:bearer-token]\r\nProxy-Authorization: Bearer [REDACTED:bearer-token]\r\n' },
+  {
+    name: 'Authorization: Bearer header (curl)',
+    input: `curl -H "Authorization: Bearer abc123def456ghi789" https://x`,
+    output: 'curl -H "Authorization: Bearer [REDACTED:bearer-token]" https://x',
+  },
+  {
+    name: 'Authorization header in JSON',
+    input: `{"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}`,
+    output: '{"Authorization": "Basic [REDACTED:bearer-token]"}',
+  },
+  {
+    name: 'HTTP request dump',
+    input: 'GET / HTTP/1.1\r\nauthorization: token 0123456789abcdef\r\nProxy-Authorization: Bearer zzzzzzzz11\r\n',
+    output: 'GET / HTTP/1.1\r\nauthorization: token [REDACTED:bearer-token]\r\nProxy-Authorization: Bearer [REDACTED:bearer-token]\r\n',
+  },
   { name: 'x-api-key header', input: `-H 'x-api-key: 9f8e7d6c5b4a39281706'`, output: `-H 'x-api-key: [REDACTED:bearer-token]'` },
   { name: 'bearer JWT: the specific kind wins', input: `Authorization: Bearer ${JWT}`, output: 'Authorization: Bearer [REDACTED:jwt]' },
-  { name: 'URL with user and password', input: 'DATABASE_URL=postgres://admin:s3cr3t!@db.example.com:5432/app', output: 'DATABASE_URL=postgres://[REDACTED:url-credentials]@db.example.com:5432/app' },
+  {
+    name: 'URL with user and password',
+    input: 'DATABASE_URL=postgres://admin:s3cr3t!@db.example.com:5432/app',
+    output: 'DATABASE_URL=postgres://[REDACTED:url-credentials]@db.example.com:5432/app',
+  },
   { name: 'URL with empty user', input: 'redis://:hunter2@cache:6379', output: 'redis://[REDACTED:url-credentials]@cache:6379' },
-  { name: '.env assignment', input: 'API_KEY=abc123def456\nDEBUG=true\n', output: 'API_KEY=[REDACTED:secret]\nDEBUG=true\n', kinds: { secret: 1 } },
-  { name: 'export with quotes', input: 'export DB_PASSWORD="correct horse"', output: 'export DB_PASSWORD="[REDACTED:password]"', kinds: { password: 1 } },
-  { name: 'YAML password', input: 'db:\n  user: app\n  password: hunter2\n', output: 'db:\n  user: app\n  password: [REDACTED:password]\n' },
+  {
+    name: '.env assignment',
+    input: 'API_KEY=abc123def456\nDEBUG=true\n',
+    output: 'API_KEY=[REDACTED:secret]\nDEBUG=true\n',
+    kinds: { secret: 1 },
+  },
+  {
+    name: 'export with quotes',
+    input: 'export DB_PASSWORD="correct horse"',
+    output: 'export DB_PASSWORD="[REDACTED:password]"',
+    kinds: { password: 1 },
+  },
+  {
+    name: 'YAML password',
+    input: 'db:\n  user: app\n  password: hunter2\n',
+    output: 'db:\n  user: app\n  password: [REDACTED:password]\n',
+  },
   { name: 'YAML quoted token', input: "auth:\n  token: 'tok_0123456789'", output: "auth:\n  token: '[REDACTED:secret]'" },
-  { name: 'JSON client_secret', input: '{"client_id": "abc", "client_secret": "Xy9-secret-value"}', output: '{"client_id": "abc", "client_secret": "[REDACTED:secret]"}' },
+  {
+    name: 'JSON client_secret',
+    input: '{"client_id": "abc", "client_secret": "Xy9-secret-value"}',
+    output: '{"client_id": "abc", "client_secret": "[REDACTED:secret]"}',
+  },
   { name: 'TypeScript const apiKey', input: "const apiKey = 'k3y-value-1234';", output: "const apiKey = '[REDACTED:secret]';" },
-  { name: 'typed TypeScript assignment', input: 'const accessToken: string = "a1b2c3d4e5";', output: 'const accessToken: string = "[REDACTED:secret]";' },
-  { name: 'Python settings', input: "SECRET_KEY = 'django-insecure-0123456789'\nDEBUG = True", output: "SECRET_KEY = '[REDACTED:secret]'\nDEBUG = True" },
-  { name: 'object property password', input: "connect({ user: 'sa', password: 'P@ssw0rd!' })", output: "connect({ user: 'sa', password: '[REDACTED:password]' })" },
-  { name: 'Go := and headers[]', input: 'apiKey := "abcdef123456"\nreq.Header["X-Api-Key"] = "abcdef123456"', output: 'apiKey := "[REDACTED:secret]"\nreq.Header["X-Api-Key"] = "[REDACTED:secret]"' },
+  {
+    name: 'typed TypeScript assignment',
+    input: 'const accessToken: string = "a1b2c3d4e5";',
+    output: 'const accessToken: string = "[REDACTED:secret]";',
+  },
+  {
+    name: 'Python settings',
+    input: "SECRET_KEY = 'django-insecure-0123456789'\nDEBUG = True",
+    output: "SECRET_KEY = '[REDACTED:secret]'\nDEBUG = True",
+  },
+  {
+    name: 'object property password',
+    input: "connect({ user: 'sa', password: 'P@ssw0rd!' })",
+    output: "connect({ user: 'sa', password: '[REDACTED:password]' })",
+  },
+  {
+    name: 'Go := and headers[]',
+    input: 'apiKey := "abcdef123456"\nreq.Header["X-Api-Key"] = "abcdef123456"',
+    output: 'apiKey := "[REDACTED:secret]"\nreq.Header["X-Api-Key"] = "[REDACTED:secret]"',
+  },
   { name: 'escaped quote inside the value', input: 'password = "pa\\"ss"', output: 'password = "[REDACTED:password]"' },
-  { name: 'comparison with a hard-coded password', input: "if (password === 'letmein') {", output: "if (password === '[REDACTED:password]') {" },
+  {
+    name: 'comparison with a hard-coded password',
+    input: "if (password === 'letmein') {",
+    output: "if (password === '[REDACTED:password]') {",
+  },
   { name: 'properties file', input: 'spring.datasource.password=Secr3t\n', output: 'spring.datasource.password=[REDACTED:password]\n' },
-  { name: '.env value with a trailing comment', input: 'SESSION_SECRET=abcdefgh12345 # rotate monthly', output: 'SESSION_SECRET=[REDACTED:secret] # rotate monthly' },
-  { name: 'connection string Password=', input: 'conn = "Server=db;User Id=sa;Password=Pa55word;Encrypt=true"', output: 'conn = "Server=db;User Id=sa;Password=[REDACTED:password];Encrypt=true"' },
+  {
+    name: '.env value with a trailing comment',
+    input: 'SESSION_SECRET=abcdefgh12345 # rotate monthly',
+    output: 'SESSION_SECRET=[REDACTED:secret] # rotate monthly',
+  },
+  {
+    name: 'connection string Password=',
+    input: 'conn = "Server=db;User Id=sa;Password=Pa55word;Encrypt=true"',
+    output: 'conn = "Server=db;User Id=sa;Password=[REDACTED:password];Encrypt=true"',
+  },
   { name: 'ODBC PWD=', input: '"DRIVER={x};UID=me;PWD=abc123;"', output: '"DRIVER={x};UID=me;PWD=[REDACTED:password];"' },
-  { name: 'Azure storage AccountKey', input: '"DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=abc123+def456/ghi==;EndpointSuffix=core"', output: '"DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=[REDACTED:secret];EndpointSuffix=core"' },
+  {
+    name: 'Azure storage AccountKey',
+    input: '"DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=abc123+def456/ghi==;EndpointSuffix=core"',
+    output: '"DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=[REDACTED:secret];EndpointSuffix=core"',
+  },
   { name: 'unqualified KEY with a random value', input: `STRIPE_KEY=pk_live_${b62}`, output: 'STRIPE_KEY=[REDACTED:secret]' },
-  { name: 'several in one text, counted by kind', input: `a=${GHP}\nb=${AKIA}\npassword: x1`, output: 'a=[REDACTED:github-token]\nb=[REDACTED:aws-access-key-id]\npassword: [REDACTED:password]', kinds: { 'github-token': 1, 'aws-access-key-id': 1, password: 1 } },
+  {
+    name: 'several in one text, counted by kind',
+    input: `a=${GHP}\nb=${AKIA}\npassword: x1`,
+    output: 'a=[REDACTED:github-token]\nb=[REDACTED:aws-access-key-id]\npassword: [REDACTED:password]',
+    kinds: { 'github-token': 1, 'aws-access-key-id': 1, password: 1 },
+  },
 ];
 
 /** Ordinary code and text that must come through untouched. */
@@ -200,7 +307,10 @@ describe('redactSecrets', () => {
 
   it('reports counts per kind that sum to the count', () => {
     const result = redactSecrets(POSITIVE.map((c) => c.input).join('\n'));
-    assert.equal(Object.values(result.kinds).reduce((a, b) => a + b, 0), result.count);
+    assert.equal(
+      Object.values(result.kinds).reduce((a, b) => a + b, 0),
+      result.count,
+    );
   });
 
   it('leaves no secret text behind in a realistic file', () => {

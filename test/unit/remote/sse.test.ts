@@ -49,7 +49,13 @@ describe('SseParser', () => {
   });
 
   it('gives the same events when the stream arrives one character at a time', () => {
-    assert.deepEqual(parse(STREAM, Array.from({ length: STREAM.length }, (_, i) => i)), EXPECTED);
+    assert.deepEqual(
+      parse(
+        STREAM,
+        Array.from({ length: STREAM.length }, (_, i) => i),
+      ),
+      EXPECTED,
+    );
   });
 
   it('treats CRLF and CR line ends like LF, also when a chunk ends between \\r and \\n', () => {
@@ -83,7 +89,10 @@ describe('SseParser', () => {
   it('handles a long line arriving in many small chunks in linear time', () => {
     const line = `data: ${'x'.repeat(2_000_000)}\n\n`;
     const started = performance.now();
-    const events = parse(line, Array.from({ length: 20_000 }, (_, i) => i * 100));
+    const events = parse(
+      line,
+      Array.from({ length: 20_000 }, (_, i) => i * 100),
+    );
     assert.equal(events[0].data.length, 2_000_000);
     assert.ok(performance.now() - started < 2000);
   });

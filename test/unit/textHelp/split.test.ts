@@ -37,7 +37,10 @@ describe('splitByStructure', function () {
     const text = `function big() {\n${lines}}\n${'x'.repeat(1000)}`;
     const pieces = splitByStructure(text, 40, count);
     assert.equal(pieces.join(''), text);
-    assert.ok(pieces.every((p) => count(p) <= 40), `largest piece: ${Math.max(...pieces.map(count))} tokens`);
+    assert.ok(
+      pieces.every((p) => count(p) <= 40),
+      `largest piece: ${Math.max(...pieces.map(count))} tokens`,
+    );
   });
 
   it('handles an empty text and CRLF line ends', function () {

@@ -122,13 +122,7 @@ function fits(text: string, start: number, end: number, budget: number, countTok
 }
 
 /** The earliest line start from which the text to the cursor fits `target` tokens. */
-function growPrefix(
-  text: string,
-  cursor: number,
-  lineStart: number,
-  target: number,
-  countTokens: (text: string) => number,
-): number {
+function growPrefix(text: string, cursor: number, lineStart: number, target: number, countTokens: (text: string) => number): number {
   if (cursor - lineStart > target * MAX_CHARS_PER_TOKEN) return cutBefore(text, lineStart, cursor, target, countTokens);
   let used = countTokens(text.slice(lineStart, cursor));
   if (used > target) return cutBefore(text, lineStart, cursor, target, countTokens);

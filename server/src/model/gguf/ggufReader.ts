@@ -30,7 +30,17 @@ const PLAUSIBLE_TENSOR_COUNT = 1 << 20;
 
 /** Bytes of each fixed-size value type. */
 const SCALAR_SIZE: Partial<Record<GgufTypeName, number>> = {
-  u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, bool: 1, u64: 8, i64: 8, f64: 8,
+  u8: 1,
+  i8: 1,
+  u16: 2,
+  i16: 2,
+  u32: 4,
+  i32: 4,
+  f32: 4,
+  bool: 1,
+  u64: 8,
+  i64: 8,
+  f64: 8,
 };
 
 /**
@@ -65,15 +75,23 @@ async function parseHeader(r: ChunkReader): Promise<GgufHeader> {
       `the GGUF version field reads ${version}: the file is big-endian or corrupt. Use a little-endian GGUF file.`,
     );
   }
-  if (version === 1) r.fail('unsupported-version', 'it is a GGUF version 1 file, which llama.cpp no longer reads. Download a current GGUF (version 3).');
-  if (version > 3) r.fail('unsupported-version', `it is GGUF version ${version}; this llama.cpp reads versions 2 and 3 only. Update SLM Assist or use an older GGUF.`);
+  if (version === 1)
+    r.fail('unsupported-version', 'it is a GGUF version 1 file, which llama.cpp no longer reads. Download a current GGUF (version 3).');
+  if (version > 3)
+    r.fail(
+      'unsupported-version',
+      `it is GGUF version ${version}; this llama.cpp reads versions 2 and 3 only. Update SLM Assist or use an older GGUF.`,
+    );
 
   const tensorCount = r.u64n();
   const kvCount = r.u64n();
   if (kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES > r.remaining) {
     // Counts a real model has (a file cut short) or counts no model has (a corrupt header).
     if (kvCount <= PLAUSIBLE_KV_COUNT && tensorCount <= PLAUSIBLE_TENSOR_COUNT) {
-      r.fail('truncated', `the file is truncated: it ends inside the header (${fileSize} bytes cannot hold ${kvCount} metadata entries and ${tensorCount} tensors). Download the file again.`);
+      r.fail(
+        'truncated',
+        `the file is truncated: it ends inside the header (${fileSize} bytes cannot hold ${kvCount} metadata entries and ${tensorCount} tensors). Download the file again.`,
+      );
     }
     r.fail(
       'corrupt',
@@ -107,7 +125,10 @@ async function parseHeader(r: ChunkReader): Promise<GgufHeader> {
   for (let i = 0; i < tensorCount; i++) {
     const name = await readString(r, `the name of tensor ${i}`);
     if (Buffer.byteLength(name) >= MAX_TENSOR_NAME) {
-      r.fail('corrupt', `the header is corrupt: tensor ${i} has a name of ${Buffer.byteLength(name)} bytes (at most ${MAX_TENSOR_NAME - 1}).`);
+      r.fail(
+        'corrupt',
+        `the header is corrupt: tensor ${i} has a name of ${Buffer.byteLength(name)} bytes (at most ${MAX_TENSOR_NAME - 1}).`,
+      );
     }
     if (names.has(name)) r.fail('corrupt', `the header is corrupt: the tensor name "${name}" appears twice.`);
     names.add(name);
@@ -119,7 +140,8 @@ async function parseHeader(r: ChunkReader): Promise<GgufHeader> {
     let elements = 1;
     for (let d = 0; d < nDims; d++) {
       const dim = r.u64n();
-      if (dim > Number.MAX_SAFE_INTEGER) r.fail('corrupt', `the header is corrupt: tensor "${name}" has a dimension of more than 2^53 elements.`);
+      if (dim > Number.MAX_SAFE_INTEGER)
+        r.fail('corrupt', `the header is corrupt: tensor "${name}" has a dimension of more than 2^53 elements.`);
       dims.push(dim);
       elements *= dim;
     }
@@ -147,7 +169,10 @@ function checkLength(r: ChunkReader, bytes: number, what: string): void {
   if (bytes > r.fileSize || bytes > MAX_STRING_LENGTH) {
     r.fail('corrupt', `the header is corrupt: ${what} claims ${bytes} bytes, more than the file holds (${r.fileSize} bytes).`);
   }
-  r.fail('truncated', `the file is truncated: it ends inside the header (${what} needs ${bytes} bytes, ${r.remaining} left). Download the file again.`);
+  r.fail(
+    'truncated',
+    `the file is truncated: it ends inside the header (${what} needs ${bytes} bytes, ${r.remaining} left). Download the file again.`,
+  );
 }
 
 async function readString(r: ChunkReader, what: string): Promise<string> {
@@ -169,18 +194,30 @@ async function readScalar(r: ChunkReader, type: GgufTypeName, key: string): Prom
 /** Reads one buffered fixed-size value. */
 function scalarAt(r: ChunkReader, type: GgufTypeName): GgufScalar {
   switch (type) {
-    case 'u8': return r.u8();
-    case 'i8': return r.i8();
-    case 'u16': return r.u16();
-    case 'i16': return r.i16();
-    case 'u32': return r.u32();
-    case 'i32': return r.i32();
-    case 'f32': return r.f32();
-    case 'bool': return r.u8() !== 0;
-    case 'u64': return r.u64();
-    case 'i64': return r.i64();
-    case 'f64': return r.f64();
-    default: throw new Error(`not a fixed-size type: ${type}`);
+    case 'u8':
+      return r.u8();
+    case 'i8':
+      return r.i8();
+    case 'u16':
+      return r.u16();
+    case 'i16':
+      return r.i16();
+    case 'u32':
+      return r.u32();
+    case 'i32':
+      return r.i32();
+    case 'f32':
+      return r.f32();
+    case 'bool':
+      return r.u8() !== 0;
+    case 'u64':
+      return r.u64();
+    case 'i64':
+      return r.i64();
+    case 'f64':
+      return r.f64();
+    default:
+      throw new Error(`not a fixed-size type: ${type}`);
   }
 }
 

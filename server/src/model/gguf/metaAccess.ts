@@ -30,16 +30,16 @@ export class Meta {
   /** Throws for a missing key. */
   require(key: string, why = ''): void {
     if (!this.has(key)) {
-      throw new Invalid(
-        `the metadata key ${key} is missing${why}. The file was not converted correctly: use another GGUF of this model.`,
-      );
+      throw new Invalid(`the metadata key ${key} is missing${why}. The file was not converted correctly: use another GGUF of this model.`);
     }
   }
 
   private expect(key: string, type: GgufTypeName): GgufScalar {
     const actual = this.type(key);
     if (actual !== type) {
-      throw new Invalid(`the metadata key ${key} must be a ${type} but is a ${actual === 'array' ? 'array' : actual}, which llama.cpp refuses.`);
+      throw new Invalid(
+        `the metadata key ${key} must be a ${type} but is a ${actual === 'array' ? 'array' : actual}, which llama.cpp refuses.`,
+      );
     }
     return this.get(key) as GgufScalar;
   }

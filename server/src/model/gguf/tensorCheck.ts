@@ -44,9 +44,7 @@ export function checkTensors(header: GgufHeader): void {
   }
   const expected = header.dataOffset + end;
   if (expected > header.fileSize) {
-    throw new Invalid(
-      `the file is truncated: ${expected} bytes expected, ${header.fileSize} present. Download it again.`,
-    );
+    throw new Invalid(`the file is truncated: ${expected} bytes expected, ${header.fileSize} present. Download it again.`);
   }
 }
 

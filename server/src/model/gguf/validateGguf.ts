@@ -45,7 +45,8 @@ function validate(header: GgufHeader, path: string): GgufInfo {
   const blockCount = positive(meta, `${a}block_count`);
   if (blockCount > MAX_LAYERS) throw new Invalid(`${a}block_count is ${blockCount}; llama.cpp allows at most ${MAX_LAYERS} layers.`);
   const nextn = meta.u32(`${a}nextn_predict_layers`);
-  if (nextn !== undefined && nextn > blockCount) throw new Invalid(`${a}nextn_predict_layers (${nextn}) exceeds ${a}block_count (${blockCount}).`);
+  if (nextn !== undefined && nextn > blockCount)
+    throw new Invalid(`${a}nextn_predict_layers (${nextn}) exceeds ${a}block_count (${blockCount}).`);
 
   checkHeads(meta, a, blockCount, embeddingLength);
   checkArchitectureKeys(meta, a, spec, blockCount);
@@ -98,7 +99,9 @@ function checkHeads(meta: Meta, a: string, layers: number, embedding: number): v
       throw new Invalid(`${a}attention.head_count_kv (${kv}) must divide ${headKey} (${h}); llama.cpp would abort.`);
     }
     if (!hasKeyLength && embedding % h !== 0) {
-      throw new Invalid(`${a}embedding_length (${embedding}) is not a multiple of ${headKey} (${h}) and ${a}attention.key_length is missing.`);
+      throw new Invalid(
+        `${a}embedding_length (${embedding}) is not a multiple of ${headKey} (${h}) and ${a}attention.key_length is missing.`,
+      );
     }
   }
 }
@@ -122,7 +125,9 @@ function checkArchitectureKeys(meta: Meta, a: string, spec: ArchitectureSpec, la
         const values = meta.perLayer(a + key, layers) ?? [];
         const zero = values.indexOf(0);
         if (zero >= 0 && (!spec.moe || values.every((v) => v === 0))) {
-          throw new Invalid(`the metadata key ${a + key} is 0${values.length > 1 ? ` for layer ${zero}` : ''}, which makes llama.cpp abort.`);
+          throw new Invalid(
+            `the metadata key ${a + key} is 0${values.length > 1 ? ` for layer ${zero}` : ''}, which makes llama.cpp abort.`,
+          );
         }
       } else if (F32_KEYS.has(key)) {
         meta.f32(a + key);

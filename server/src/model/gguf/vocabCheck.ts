@@ -4,8 +4,23 @@ import { Invalid, type Meta, isArray } from './metaAccess';
 
 /** Special token id keys; llama.cpp reads each as a u32 (another type is a load error). */
 const SPECIAL_TOKEN_KEYS = [
-  'bos', 'eos', 'eot', 'eom', 'unknown', 'seperator', 'padding', 'mask',
-  'fim_pre', 'fim_suf', 'fim_mid', 'fim_pad', 'fim_rep', 'fim_sep', 'prefix', 'suffix', 'middle',
+  'bos',
+  'eos',
+  'eot',
+  'eom',
+  'unknown',
+  'seperator',
+  'padding',
+  'mask',
+  'fim_pre',
+  'fim_suf',
+  'fim_mid',
+  'fim_pad',
+  'fim_rep',
+  'fim_sep',
+  'prefix',
+  'suffix',
+  'middle',
 ].map((name) => `tokenizer.ggml.${name}_token_id`);
 
 /** llama.cpp's default BOS/EOS ids per tokenizer model (null: none), used when the key is absent or out of range. */
