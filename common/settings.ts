@@ -20,6 +20,8 @@ export const settingsSchema = z.object({
     .object({
       /** Whether the server answers `textDocument/inlineCompletion` at all. */
       enabled: z.boolean().default(true),
+      /** Language ids (`markdown`, `plaintext`, ...) whose documents get no inline completion. */
+      disabledLanguages: z.array(z.string()).default([]),
       /** Wait this long after the last keystroke before running the model. */
       debounceMs: z.number().int().min(0).max(5000).default(75),
       /** Most tokens generated for one suggestion. */
@@ -94,8 +96,8 @@ export interface ParsedSettings {
   problems: SettingProblem[];
 }
 
-/** The settings whose change means the model must be loaded again. */
-export const modelReloadSettings = ['model.path', 'model.contextSize', 'model.threads'] as const;
+/** The settings whose change means a model must be loaded again (their descriptions say so). */
+export const modelReloadSettings = ['model.path', 'model.contextSize', 'model.threads', 'chatModel.path'] as const;
 
 const SECTION = 'slmAssist';
 

@@ -2,10 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import { LoadModelRequest, type StatusParams } from '../../common/protocol';
-import { SECTION, updateGlobal } from './config';
+import { disabledLanguages, SECTION, updateGlobal } from './config';
 import type { Ctx } from './ctx';
 import { setFallbackApiKey } from './fallback';
 import { sendRequest0 } from './protocol';
+import { openSample } from './sample';
+import { statusMenuItems } from './statusMenu';
 import { TextHelp } from './textHelp';
 
 /**
@@ -19,6 +21,9 @@ export function registerCommands(ctx: Ctx): void {
     vscode.commands.registerCommand('slmAssist.loadModel', () => loadModel(ctx)),
     vscode.commands.registerCommand('slmAssist.selectModelFile', () => selectModelFile()),
     vscode.commands.registerCommand('slmAssist.toggleInlineCompletions', () => toggleInlineCompletions()),
+    vscode.commands.registerCommand('slmAssist.toggleLanguage', (languageId?: unknown) => toggleLanguage(languageId)),
+    vscode.commands.registerCommand('slmAssist.showMenu', () => showMenu(ctx)),
+    vscode.commands.registerCommand('slmAssist.openSample', () => openSample()),
     vscode.commands.registerCommand('slmAssist.restartServer', () => ctx.restart()),
     vscode.commands.registerCommand('slmAssist.showLogs', () => ctx.log.show(true)),
     vscode.commands.registerCommand('slmAssist.summarizeSelection', () => textHelp.selection('summarize')),
@@ -72,6 +77,28 @@ async function selectModelFile(): Promise<void> {
   if (!file) return;
   // The server reloads the model itself when `model.path` changes.
   await updateGlobal('model.path', file.fsPath);
+}
+
+/** The status bar item's menu: what the state calls for first, then the switches and the rest. */
+async function showMenu(ctx: Ctx): Promise<void> {
+  const items = statusMenuItems({ ...ctx.statusBar.state, hasEditor: vscode.window.activeTextEditor !== undefined });
+  const picked = await vscode.window.showQuickPick(items, { title: 'SLM Assist', placeHolder: 'What should SLM Assist do?' });
+  if (picked) await vscode.commands.executeCommand(picked.command, ...(picked.args ?? []));
+}
+
+/**
+ * Turns inline completions off (or back on) for one language, the active editor's by default, in
+ * `slmAssist.inlineCompletion.disabledLanguages` of the user settings.
+ */
+async function toggleLanguage(languageId?: unknown): Promise<void> {
+  const id = typeof languageId === 'string' ? languageId : vscode.window.activeTextEditor?.document.languageId;
+  if (!id) {
+    void vscode.window.showInformationMessage('SLM Assist: open a file first; completions are turned on or off for its language.');
+    return;
+  }
+  const current = disabledLanguages();
+  const next = current.includes(id) ? current.filter((l) => l !== id) : [...current, id].sort();
+  await updateGlobal('inlineCompletion.disabledLanguages', next);
 }
 
 /** Flips `slmAssist.inlineCompletion.enabled` in the user settings. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultSettings, parseSettings, type SettingProblem } from '../../common/settings';
-import { buildSection, ignoredWorkspaceMessage, type BuiltSection } from './settingsSection';
+import { buildSection, ignoredWorkspaceMessage, restrictedWorkspaceMessage, type BuiltSection } from './settingsSection';
 
 /** The configuration section of every SLM Assist setting. */
 export const SECTION = 'slmAssist';
@@ -17,14 +17,24 @@ export function readSection(): Record<string, unknown> {
 }
 
 /** The section and the user-only settings a workspace tried to set. */
-function readBuiltSection(): BuiltSection {
+export function readBuiltSection(): BuiltSection {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return buildSection(defaultSettings, { get: (key) => config.get(key), inspect: (key) => config.inspect(key) });
+  return buildSection(
+    defaultSettings,
+    { get: (key) => config.get(key), inspect: (key) => config.inspect(key) },
+    { trusted: vscode.workspace.isTrusted },
+  );
 }
 
 /** Whether inline completions are switched on (`slmAssist.inlineCompletion.enabled`). */
 export function completionsEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>('inlineCompletion.enabled', true) !== false;
+}
+
+/** The languages where inline completions are off (`slmAssist.inlineCompletion.disabledLanguages`). */
+export function disabledLanguages(): string[] {
+  const value = vscode.workspace.getConfiguration(SECTION).get<unknown>('inlineCompletion.disabledLanguages', []);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /**
@@ -51,18 +61,25 @@ export async function updateGlobal(key: string, value: unknown): Promise<void> {
 export class SettingsWarnings {
   private reported = new Set<string>();
   private readonly reportedIgnored = new Set<string>();
+  private readonly reportedRestricted = new Set<string>();
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
   /** Validates the current section and reports problems not reported yet. */
   check(): void {
-    const { section, ignored } = readBuiltSection();
+    const { section, ignored, restricted } = readBuiltSection();
     for (const key of ignored) {
       if (this.reportedIgnored.has(key)) continue;
       this.reportedIgnored.add(key);
       const message = ignoredWorkspaceMessage(key);
       this.log.warn(message);
       void vscode.window.showWarningMessage(message);
+    }
+    for (const key of restricted?.ignored ?? []) {
+      if (this.reportedRestricted.has(key)) continue;
+      this.reportedRestricted.add(key);
+      this.log.warn(restrictedWorkspaceMessage(key));
+      void this.offerTrust(restrictedWorkspaceMessage(key));
     }
     const { problems } = parseSettings(section);
     const current = new Set(problems.map(problemKey));
@@ -72,6 +89,12 @@ export class SettingsWarnings {
       void this.show(problem);
     }
     this.reported = current;
+  }
+
+  private async offerTrust(message: string): Promise<void> {
+    const manage = 'Manage Workspace Trust';
+    const choice = await vscode.window.showWarningMessage(message, manage);
+    if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
   }
 
   private async show(problem: SettingProblem): Promise<void> {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
 import { StatusNotification, type StatusParams } from '../../common/protocol';
 import type { SlmAssistApi } from './api';
-import { completionsEnabled, SECTION, SettingsWarnings } from './config';
+import { completionsEnabled, disabledLanguages, readBuiltSection, readSection, SECTION, SettingsWarnings } from './config';
 import { CrashErrorHandler, type CrashListener } from './errorHandler';
-import { createLanguageClient } from './languageClient';
+import { createLanguageClient, DOCUMENT_SCHEMES } from './languageClient';
 import { onNotification } from './protocol';
 import { RestartBudget } from './restartBudget';
 import { StatusBar } from './statusBar';
@@ -43,10 +43,31 @@ export class Ctx implements CrashListener {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
         this.statusBar.setCompletionsEnabled(completionsEnabled());
+        this.followEditor();
         this.settingsWarnings.check();
+        this.statusBar.setRestricted(readBuiltSection().restricted);
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.followEditor()),
+      // Trusting the folder lifts Restricted Mode: the server gets the workspace's values now.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.log.info('The workspace is trusted now: its SLM Assist settings apply.');
+        this.statusBar.setRestricted(undefined);
+        if (this.client.state === State.Running)
+          void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: readSection() } });
       }),
     );
     this.settingsWarnings.check();
+    this.statusBar.setRestricted(readBuiltSection().restricted);
+    this.followEditor();
+  }
+
+  /** Shows in the status bar whether the active editor's language has completions turned off. */
+  private followEditor(): void {
+    const document = vscode.window.activeTextEditor?.document;
+    const shown = document && DOCUMENT_SCHEMES.includes(document.uri.scheme);
+    this.statusBar.setLanguage(
+      shown ? { id: document.languageId, disabled: disabledLanguages().includes(document.languageId) } : undefined,
+    );
   }
 
   /** The extension's folder, for the webview's `media/` files. */

@@ -18,6 +18,13 @@ export const USER_ONLY_SETTINGS: readonly string[] = [
   'network.allowRemote',
 ];
 
+/**
+ * The settings a workspace may set only once the user trusts it (Restricted Mode). Each names a
+ * file llama.cpp would parse: a cloned repository must not make it load a file the repository
+ * ships. They match `capabilities.untrustedWorkspaces.restrictedConfigurations` in the manifest.
+ */
+export const TRUSTED_ONLY_SETTINGS: readonly string[] = ['model.path', 'chatModel.path'];
+
 /** The parts of `WorkspaceConfiguration.inspect()` that matter here. */
 export interface InspectedSetting {
   defaultValue?: unknown;
@@ -43,6 +50,16 @@ export interface BuiltSection {
   section: Record<string, unknown>;
   /** Keys below `slmAssist` (e.g. `fallback.endpoint`) that a workspace or folder tried to set. */
   ignored: string[];
+  /**
+   * Set in Restricted Mode (an untrusted workspace): the {@link TRUSTED_ONLY_SETTINGS} keys whose
+   * workspace value was ignored, and the fact that every remote feature is off.
+   */
+  restricted?: { ignored: string[] };
+}
+
+/** Whether the user trusts the workspace (`vscode.workspace.isTrusted`). */
+export interface BuildOptions {
+  trusted: boolean;
 }
 
 /**
@@ -50,15 +67,23 @@ export interface BuiltSection {
  * every leaf, keeping the nesting. A {@link USER_ONLY_SETTINGS} key takes the user value, or the
  * default from `shape` when there is none; the effective value is never used for it.
  */
-export function buildSection(shape: object, reader: SettingsReader): BuiltSection {
+export function buildSection(shape: object, reader: SettingsReader, options: BuildOptions = { trusted: true }): BuiltSection {
   const ignored: string[] = [];
+  const restricted: string[] = [];
   const read = (key: string, fallback: unknown): unknown => {
-    if (!USER_ONLY_SETTINGS.includes(key)) return reader.get(key);
+    const userOnly = USER_ONLY_SETTINGS.includes(key);
+    const trustedOnly = !options.trusted && TRUSTED_ONLY_SETTINGS.includes(key);
+    if (!userOnly && !trustedOnly) return reader.get(key);
     const inspected = reader.inspect(key);
-    if (inspected && hasWorkspaceValue(inspected)) ignored.push(key);
+    if (inspected && hasWorkspaceValue(inspected)) (userOnly ? ignored : restricted).push(key);
     return userValue(inspected, fallback);
   };
-  return { section: collect(shape, read, ''), ignored };
+  const section = collect(shape, read, '');
+  if (options.trusted) return { section, ignored };
+  // Restricted Mode: whatever the user set, nothing leaves the machine (the fallback, downloads and
+  // any remote endpoint all obey network.allowRemote).
+  (section.network as Record<string, unknown>).allowRemote = false;
+  return { section, ignored, restricted: { ignored: restricted } };
 }
 
 /** The value a user-only setting takes: the user's own value, else the default. */
@@ -108,4 +133,19 @@ function collect(shape: object, read: (key: string, fallback: unknown) => unknow
 
 function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The message shown once per workspace value that Restricted Mode ignores. */
+export function restrictedWorkspaceMessage(key: string): string {
+  return `SLM Assist ignores slmAssist.${key} from this workspace in Restricted Mode: an untrusted folder cannot choose the file llama.cpp loads. Trust the folder, or set it in your user settings.`;
+}
+
+/** What the status tooltip says Restricted Mode turned off. */
+export function restrictedModeLines(restricted: { ignored: string[] }): string[] {
+  return [
+    'Restricted Mode: remote features are off until you trust this workspace.',
+    ...(restricted.ignored.length
+      ? [`Ignored from this workspace: ${restricted.ignored.map((key) => `slmAssist.${key}`).join(', ')}.`]
+      : []),
+  ];
 }

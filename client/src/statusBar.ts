@@ -49,6 +49,23 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Follows the active editor's language and `slmAssist.inlineCompletion.disabledLanguages`. */
+  setLanguage(language: StatusInput['language']): void {
+    this.input = { ...this.input, language };
+    this.render();
+  }
+
+  /** Says what Restricted Mode turned off; undefined in a trusted workspace. */
+  setRestricted(restricted: StatusInput['restricted']): void {
+    this.input = { ...this.input, restricted };
+    this.render();
+  }
+
+  /** Everything the item shows, for the menu a click opens. */
+  get state(): StatusInput {
+    return this.input;
+  }
+
   dispose(): void {
     this.item.dispose();
   }

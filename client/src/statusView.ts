@@ -1,4 +1,5 @@
 import type { ModelInfo, StatusParams } from '../../common/protocol';
+import { restrictedModeLines } from './settingsSection';
 
 /**
  * What the status bar item shows, computed from the client's state without `vscode` so the
@@ -30,20 +31,36 @@ export interface StatusInput {
   crash?: { attempt: number; maxRestarts: number };
   /** Why the server stopped or failed to start, when known. */
   detail?: string;
+  /** The active editor's language, and whether `inlineCompletion.disabledLanguages` lists it. */
+  language?: { id: string; disabled: boolean };
+  /** Set in Restricted Mode: what it turned off (see `restrictedModeLines`). */
+  restricted?: { ignored: string[] };
 }
 
 /** The rendered item: text with codicons, tooltip, click command and whether it is an error. */
 export interface StatusView {
   text: string;
   tooltip: string;
+  /** What a click does: always the menu. */
   command: string;
+  /** The command the state calls for (restart, load, choose a file, ...): the menu lists it first. */
+  primary: string;
   error: boolean;
 }
 
-const SELECT_HINT = "No model: run 'SLM Assist: Select Model File…'";
+const SELECT_HINT = 'SLM Assist: no model yet. Choose a GGUF model file to get completions.';
+
+/** What a click on the item does, in every state: the menu (`statusMenu.ts`), whose first entries fit the state. */
+export const STATUS_COMMAND = 'slmAssist.showMenu';
 
 /** Computes the status bar item for the given state. */
 export function renderStatus(input: StatusInput): StatusView {
+  const view = renderPhase(input);
+  const extra = input.restricted ? restrictedModeLines(input.restricted) : [];
+  return { ...view, tooltip: join([view.tooltip, ...extra, 'Click for the SLM Assist menu.']), command: STATUS_COMMAND };
+}
+
+function renderPhase(input: StatusInput): StatusView {
   switch (input.phase) {
     case 'starting':
       return view('$(loading~spin) SLM', 'SLM Assist: starting the server…', 'slmAssist.showLogs');
@@ -54,12 +71,12 @@ export function renderStatus(input: StatusInput): StatusView {
       return view(`$(sync~spin) SLM: restarting${count}`, join(lines), 'slmAssist.showLogs');
     }
     case 'stopped': {
-      const lines = ['SLM Assist: the server is stopped.', input.detail, lastStatusLine(input.status), 'Click to restart it.'];
+      const lines = ['SLM Assist: the server is stopped.', input.detail, lastStatusLine(input.status)];
       return view('$(debug-stop) SLM: stopped', join(lines), 'slmAssist.restartServer');
     }
     case 'crashed':
     case 'failed': {
-      const lines = [input.detail ?? 'SLM Assist: the server is not running.', 'Click to restart it.'];
+      const lines = [input.detail ?? 'SLM Assist: the server is not running.'];
       return view('$(error) SLM: server stopped', join(lines), 'slmAssist.restartServer', true);
     }
     case 'running':
@@ -71,8 +88,15 @@ function renderRunning(input: StatusInput): StatusView {
   if (!input.completionsEnabled) {
     return view(
       '$(circle-slash) SLM: inline completions off',
-      'SLM Assist: inline completions are off. Click to turn them on.',
+      'SLM Assist: inline completions are off.',
       'slmAssist.toggleInlineCompletions',
+    );
+  }
+  if (input.language?.disabled) {
+    return view(
+      `$(circle-slash) SLM: off for ${input.language.id}`,
+      `SLM Assist: inline completions are off for ${input.language.id} files (slmAssist.inlineCompletion.disabledLanguages).`,
+      'slmAssist.toggleLanguage',
     );
   }
   const status = input.status;
@@ -82,7 +106,7 @@ function renderRunning(input: StatusInput): StatusView {
       if (status.modelPath)
         return view(
           `$(circle-outline) SLM: ${fileName(status.modelPath)}`,
-          `SLM Assist: ${status.modelPath} loads on first use. Click to load it now.`,
+          `SLM Assist: ${status.modelPath} loads on first use.`,
           'slmAssist.loadModel',
         );
       return view('$(circle-slash) SLM', SELECT_HINT, 'slmAssist.selectModelFile');
@@ -97,20 +121,11 @@ function renderRunning(input: StatusInput): StatusView {
     case 'ready': {
       const model = status.model;
       const icon = status.message ? '$(warning)' : '$(sparkle)';
-      const tooltip = join([
-        ...(model ? modelLines(model) : []),
-        status.message && `⚠ ${status.message}`,
-        'Click to turn inline completions off.',
-      ]);
+      const tooltip = join([...(model ? modelLines(model) : []), status.message && `⚠ ${status.message}`]);
       return view(`${icon} ${model?.name ?? 'SLM'}`, tooltip, 'slmAssist.toggleInlineCompletions');
     }
     case 'error':
-      return view(
-        '$(error) SLM',
-        join([status.message ?? 'SLM Assist: the model could not be loaded.', 'Click to show the log.']),
-        'slmAssist.showLogs',
-        true,
-      );
+      return view('$(error) SLM', status.message ?? 'SLM Assist: the model could not be loaded.', 'slmAssist.showLogs', true);
   }
 }
 
@@ -140,6 +155,6 @@ function join(lines: (string | undefined)[]): string {
   return lines.filter((line): line is string => !!line).join('\n');
 }
 
-function view(text: string, tooltip: string, command: string, error = false): StatusView {
-  return { text, tooltip, command, error };
+function view(text: string, tooltip: string, primary: string, error = false): StatusView {
+  return { text, tooltip, command: STATUS_COMMAND, primary, error };
 }

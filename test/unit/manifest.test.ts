@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { settingsSchema } from '../../common/settings';
+import { modelReloadSettings, settingsSchema } from '../../common/settings';
+import { TRUSTED_ONLY_SETTINGS } from '../../client/src/settingsSection';
 
 /**
  * The manifest must match the code: `contributes.configuration` mirrors the zod settings schema,
@@ -29,7 +30,26 @@ interface CommandContribution {
 }
 
 interface Manifest {
+  categories: string[];
+  keywords: string[];
+  icon: string;
+  galleryBanner: { color: string; theme: string };
+  extensionKind: string[];
+  activationEvents: string[];
+  capabilities: { untrustedWorkspaces: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
   contributes: {
+    keybindings?: { command: string; key: string; mac?: string }[];
+    walkthroughs?: {
+      id: string;
+      title: string;
+      steps: {
+        id: string;
+        title: string;
+        description: string;
+        media: { markdown?: string; image?: string };
+        completionEvents?: string[];
+      }[];
+    }[];
     commands: CommandContribution[];
     configuration: { title: string; properties: Record<string, Record<string, unknown>> };
     menus?: Record<string, { command: string; when?: string; group?: string }[]>;
@@ -90,6 +110,25 @@ describe('manifest', () => {
         assert.deepEqual(pick(property), pick(leaf));
       });
 
+      it(`${key} explains its values: enum descriptions, and whether a change reloads a model`, () => {
+        const property = properties[key];
+        assert.ok(property, `${key} is not contributed`);
+        assert.ok('default' in property, `${key} has no default`);
+        if (Array.isArray(property.enum)) {
+          const descriptions = property.enumDescriptions;
+          assert.ok(
+            Array.isArray(descriptions) && descriptions.length === property.enum.length,
+            `${key} needs one enumDescription per value`,
+          );
+        }
+        const reloads = (modelReloadSettings as readonly string[]).includes(key.slice('slmAssist.'.length));
+        assert.equal(
+          /Changing it reloads the (chat )?model\./.test(String(property.markdownDescription)),
+          reloads,
+          `${key}: says it reloads the model exactly when it does`,
+        );
+      });
+
       it(`${key} is documented and scoped`, () => {
         const property = properties[key];
         assert.ok(property, `${key} is not contributed`);
@@ -146,6 +185,51 @@ describe('manifest', () => {
     it('only puts contributed commands in menus', () => {
       for (const [menu, items] of Object.entries(manifest.contributes.menus ?? {})) {
         for (const item of items) assert.ok(contributed.includes(item.command), `${menu} names ${item.command}`);
+      }
+    });
+  });
+
+  describe('feels native', () => {
+    it('has categories, keywords, an icon that exists and a gallery banner', () => {
+      assert.ok(manifest.categories.length > 0 && manifest.keywords.length >= 5);
+      assert.ok(existsSync(join(root, manifest.icon)), `${manifest.icon} does not exist`);
+      assert.match(manifest.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    });
+
+    it('runs where the files are (a workspace extension) and activates after start-up only', () => {
+      assert.deepEqual(manifest.extensionKind, ['workspace']);
+      // Commands and walkthrough steps activate the extension by themselves; inline completion in any
+      // file needs it running, without delaying the window's start.
+      assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+    });
+
+    it('supports Restricted Mode with limits: the model paths a workspace sets are restricted settings', () => {
+      const trust = manifest.capabilities.untrustedWorkspaces;
+      assert.equal(trust.supported, 'limited');
+      assert.match(trust.description ?? '', /Restricted Mode/);
+      assert.deepEqual([...(trust.restrictedConfigurations ?? [])].sort(), TRUSTED_ONLY_SETTINGS.map((key) => `slmAssist.${key}`).sort());
+    });
+
+    it('binds a key to toggling completions, on every platform', () => {
+      const binding = manifest.contributes.keybindings?.find((k) => k.command === 'slmAssist.toggleInlineCompletions');
+      assert.ok(binding?.key && binding.mac, 'slmAssist.toggleInlineCompletions needs a key and a mac key');
+    });
+
+    it('has a walkthrough whose steps each have existing media and a way to complete them', () => {
+      const walkthrough = manifest.contributes.walkthroughs?.[0];
+      assert.ok(walkthrough, 'no walkthrough');
+      assert.deepEqual(
+        walkthrough.steps.map((step) => step.id),
+        ['model', 'complete', 'summarize', 'privacy'],
+      );
+      const contributed = manifest.contributes.commands.map((c) => c.command);
+      for (const step of walkthrough.steps) {
+        const media = step.media.markdown ?? step.media.image;
+        assert.ok(media && existsSync(join(root, media)), `${step.id}: media ${media} does not exist`);
+        assert.ok(step.completionEvents?.length, `${step.id} never completes`);
+        for (const [, command] of step.description.matchAll(/\(command:(slmAssist\.[A-Za-z]+)/g)) {
+          assert.ok(contributed.includes(command), `${step.id} links to ${command}, which is not contributed`);
+        }
       }
     });
   });

@@ -69,7 +69,7 @@ export class CompletionService {
     cancel.addEventListener('abort', onCancel, { once: true });
     const trace: CompletionTrace = { uri: document.uri, source: 'none', cancelled: false, totalMs: 0, items: 0 };
     try {
-      if (!settings.enabled) return [];
+      if (!settings.enabled || settings.disabledLanguages.includes(document.languageId)) return [];
       const loaded = await this.host.acquire();
       if (!loaded) return [];
       const text = document.getText();

@@ -5,6 +5,8 @@ import {
   buildSection,
   hasWorkspaceValue,
   ignoredWorkspaceMessage,
+  restrictedModeLines,
+  restrictedWorkspaceMessage,
   USER_ONLY_SETTINGS,
   valueAt,
   type InspectedSetting,
@@ -107,5 +109,48 @@ describe('settingsSection', () => {
       ignoredWorkspaceMessage('fallback.endpoint'),
       /ignores slmAssist\.fallback\.endpoint from this workspace's settings: a repository cannot redirect your code/,
     );
+  });
+
+  describe('Restricted Mode (an untrusted workspace)', () => {
+    const untrusted = (layers: Record<string, InspectedSetting>) => buildSection(defaultSettings, reader(layers), { trusted: false });
+
+    it("ignores the model paths a workspace sets and keeps the user's own", () => {
+      const built = untrusted({
+        'model.path': { defaultValue: '', globalValue: '/home/me/models/coder.gguf', workspaceValue: '/repo/evil.gguf' },
+        'chatModel.path': { defaultValue: '', workspaceFolderValue: '/repo/chat.gguf' },
+      });
+      assert.equal(valueAt(built.section, 'model.path'), '/home/me/models/coder.gguf');
+      assert.equal(valueAt(built.section, 'chatModel.path'), '');
+      assert.deepEqual(built.restricted?.ignored.sort(), ['chatModel.path', 'model.path']);
+    });
+
+    it('turns every remote feature off, whatever the user set', () => {
+      const built = untrusted({
+        'fallback.mode': { defaultValue: 'off', globalValue: 'auto' },
+        'network.allowRemote': { defaultValue: true, globalValue: true },
+      });
+      assert.equal(valueAt(built.section, 'network.allowRemote'), false);
+      assert.deepEqual(built.restricted, { ignored: [] });
+    });
+
+    it('keeps workspace values of the harmless settings', () => {
+      const built = untrusted({ 'summary.maxTokens': { defaultValue: 384, workspaceValue: 200 } });
+      assert.equal(valueAt(built.section, 'summary.maxTokens'), 200);
+    });
+
+    it('changes nothing in a trusted workspace', () => {
+      const built = section({ 'model.path': { defaultValue: '', workspaceValue: '/repo/model.gguf' } });
+      assert.equal(valueAt(built.section, 'model.path'), '/repo/model.gguf');
+      assert.equal(valueAt(built.section, 'network.allowRemote'), true);
+      assert.equal(built.restricted, undefined);
+    });
+
+    it('names what it turned off', () => {
+      assert.deepEqual(restrictedModeLines({ ignored: ['model.path'] }), [
+        'Restricted Mode: remote features are off until you trust this workspace.',
+        'Ignored from this workspace: slmAssist.model.path.',
+      ]);
+      assert.match(restrictedWorkspaceMessage('model.path'), /ignores slmAssist\.model\.path from this workspace in Restricted Mode/);
+    });
   });
 });

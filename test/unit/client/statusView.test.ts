@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statusMenuItems } from '../../../client/src/statusMenu';
 import { renderStatus } from '../../../client/src/statusView';
 import type { ModelInfo } from '../../../common/protocol';
 
@@ -18,14 +19,15 @@ describe('status bar', function () {
   it('asks for a model file when none is set', function () {
     const view = renderStatus({ ...running, status: { state: 'noModel' } });
     assert.equal(view.text, '$(circle-slash) SLM');
-    assert.equal(view.command, 'slmAssist.selectModelFile');
+    assert.equal(view.command, 'slmAssist.showMenu');
+    assert.equal(view.primary, 'slmAssist.selectModelFile');
   });
 
   it('names the configured file that loads on first use, and loads it on click', function () {
     const view = renderStatus({ ...running, status: { state: 'noModel', modelPath: model.path } });
     assert.equal(view.text, '$(circle-outline) SLM: qwen2.5-coder-0.5b-q4_k_m.gguf');
     assert.match(view.tooltip, /loads on first use/);
-    assert.equal(view.command, 'slmAssist.loadModel');
+    assert.equal(view.primary, 'slmAssist.loadModel');
   });
 
   it('shows a spinner with the file name while loading, the model name when ready', function () {
@@ -46,7 +48,7 @@ describe('status bar', function () {
     assert.equal(view.text, '$(error) SLM');
     assert.equal(view.error, true);
     assert.match(view.tooltip, /\/x\.gguf: the file is empty/);
-    assert.equal(view.command, 'slmAssist.showLogs');
+    assert.equal(view.primary, 'slmAssist.showLogs');
   });
 
   it('says when inline completions are off, whatever the model does', function () {
@@ -54,5 +56,75 @@ describe('status bar', function () {
       renderStatus({ ...running, completionsEnabled: false, status: { state: 'ready', model } }).text,
       '$(circle-slash) SLM: inline completions off',
     );
+  });
+
+  it("says when completions are off for the active file's language", function () {
+    const view = renderStatus({ ...running, language: { id: 'markdown', disabled: true }, status: { state: 'ready', model } });
+    assert.equal(view.text, '$(circle-slash) SLM: off for markdown');
+    assert.equal(view.primary, 'slmAssist.toggleLanguage');
+    // A language that is not turned off changes nothing.
+    assert.equal(
+      renderStatus({ ...running, language: { id: 'python', disabled: false }, status: { state: 'ready', model } }).text,
+      '$(sparkle) Qwen2.5 Coder 0.5B',
+    );
+  });
+
+  it('says in the tooltip what Restricted Mode turned off', function () {
+    const view = renderStatus({ ...running, status: { state: 'noModel' }, restricted: { ignored: ['model.path'] } });
+    assert.match(view.tooltip, /Restricted Mode: remote features are off/);
+    assert.match(view.tooltip, /Ignored from this workspace: slmAssist\.model\.path\./);
+    assert.doesNotMatch(renderStatus({ ...running, status: { state: 'noModel' } }).tooltip, /Restricted Mode/);
+  });
+
+  it('opens the menu on every click, whatever the state', function () {
+    for (const phase of ['starting', 'restarting', 'running', 'stopped', 'crashed', 'failed'] as const) {
+      assert.equal(renderStatus({ phase, completionsEnabled: true }).command, 'slmAssist.showMenu', phase);
+    }
+  });
+});
+
+describe('status bar menu', function () {
+  const running = { phase: 'running' as const, completionsEnabled: true, hasEditor: true };
+  const commands = (items: ReturnType<typeof statusMenuItems>) => items.map((item) => item.command);
+
+  it('puts what the state calls for first', function () {
+    assert.equal(statusMenuItems({ ...running, status: { state: 'noModel' } })[0].command, 'slmAssist.selectModelFile');
+    assert.equal(statusMenuItems({ ...running, status: { state: 'noModel', modelPath: '/m.gguf' } })[0].command, 'slmAssist.loadModel');
+    assert.equal(statusMenuItems({ ...running, status: { state: 'error', message: 'bad' } })[0].command, 'slmAssist.showLogs');
+    assert.equal(statusMenuItems({ phase: 'crashed', completionsEnabled: true, hasEditor: true })[0].command, 'slmAssist.restartServer');
+    const off = statusMenuItems({ ...running, completionsEnabled: false, status: { state: 'ready', model } });
+    assert.deepEqual([off[0].command, off[0].label], ['slmAssist.toggleInlineCompletions', '$(check) Turn inline completions on']);
+    const language = statusMenuItems({ ...running, language: { id: 'markdown', disabled: true }, status: { state: 'ready', model } });
+    assert.deepEqual(
+      [language[0].command, language[0].args, language[0].label],
+      ['slmAssist.toggleLanguage', ['markdown'], '$(check) Turn them on for markdown'],
+    );
+  });
+
+  it('offers the switches, the model, Summarize, the log and a restart while running', function () {
+    const items = statusMenuItems({ ...running, language: { id: 'python', disabled: false }, status: { state: 'ready', model } });
+    assert.deepEqual(commands(items), [
+      'slmAssist.toggleInlineCompletions',
+      'slmAssist.toggleLanguage',
+      'slmAssist.selectModelFile',
+      'slmAssist.summarizeFile',
+      'slmAssist.showLogs',
+      'slmAssist.restartServer',
+      'workbench.action.openSettings',
+    ]);
+    assert.equal(items[0].label, '$(circle-slash) Turn inline completions off');
+    assert.equal(items[1].label, '$(circle-slash) Turn them off for python');
+    assert.equal(items[2].label, '$(file) Change the model file…');
+  });
+
+  it('offers no Summarize without an editor, and no switches while the server is down', function () {
+    assert.ok(
+      !commands(statusMenuItems({ ...running, hasEditor: false, status: { state: 'ready', model } })).includes('slmAssist.summarizeFile'),
+    );
+    assert.deepEqual(commands(statusMenuItems({ phase: 'stopped', completionsEnabled: true, hasEditor: true })), [
+      'slmAssist.restartServer',
+      'slmAssist.showLogs',
+      'workbench.action.openSettings',
+    ]);
   });
 });
