@@ -19,6 +19,12 @@ describe('README', function () {
     }
   });
 
+  it('names every contributed command in its Commands table', function () {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { commands: { title: string }[] } };
+    const table = readme.slice(readme.indexOf('## Commands'), readme.indexOf('## Settings'));
+    for (const { title } of manifest.contributes.commands) assert.ok(table.includes(title), `README's Commands table lacks ${title}`);
+  });
+
   it('names the test command that .ci/run runs', function () {
     const ci = readFileSync(join(root, '.ci/run'), 'utf8');
     assert.match(ci, /^npm test$/m);
