@@ -1,3 +1,4 @@
+// @ts-check
 // Bundles the client, the server, the tools and the tests. esbuild does not type-check:
 // `npm run typecheck` does.
 import * as esbuild from 'esbuild';
@@ -14,9 +15,14 @@ const production = args.includes('--production');
 // Where the client and server bundles go (`npm run package` builds them into its staging folder).
 const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'dist';
 
-/** Every `*.test.ts` below a folder, for the test bundles. */
+/**
+ * Every `*.test.ts` below a folder, for the test bundles.
+ * @param {string} dir @returns {string[]}
+ */
 function testFiles(dir) {
+  /** @type {string[]} */
   let out = [];
+  /** @type {string[]} */
   let entries = [];
   try {
     entries = readdirSync(dir);
@@ -31,6 +37,7 @@ function testFiles(dir) {
   return out;
 }
 
+/** @satisfies {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
   platform: 'node',
@@ -43,6 +50,7 @@ const common = {
   external: ['vscode', 'node-llama-cpp'],
 };
 
+/** @satisfies {Record<string, import('esbuild').BuildOptions>} */
 const builds = {
   client: { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(out, 'client/extension.js') },
   server: { ...common, entryPoints: ['server/src/server.ts'], outfile: join(out, 'server/server.js') },

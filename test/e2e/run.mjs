@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `npm run test:e2e`: SLM Assist in a real VS Code workbench (code-server) driven by headless
  * Chromium, air-gapped. Runs the extension-host integration suite, then the browser scenarios in
@@ -23,6 +24,12 @@ import { resolveModels } from './lib/model.mjs';
 import { closePage, launchBrowser, openWorkbench, preparePage } from './lib/workbench.mjs';
 import { packageExtension } from '../../scripts/package.mjs';
 
+/** @typedef {import('./lib/types.mjs').Result} Result */
+/** @typedef {import('./lib/types.mjs').Scenario} Scenario */
+/** @typedef {import('./lib/types.mjs').ScenarioContext} ScenarioContext */
+/** @typedef {import('./lib/types.mjs').CodeServer} CodeServer */
+/** @typedef {import('./lib/types.mjs').Browser} Browser */
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const only = args
@@ -34,11 +41,13 @@ const integration = only ? args.includes('--integration') : !args.includes('--no
 const SCENARIO_TIMEOUT_MS = 150_000;
 const INTEGRATION_TIMEOUT_MS = 300_000;
 
-/** @type {Array<{ title: string, state: 'passed'|'failed'|'skipped', durationMs?: number, error?: string }>} */
+/** @type {Result[]} */
 const results = [];
 const started = Date.now();
+/** @param {string} line */
 const say = (line) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 
+/** @param {Result} result */
 function record(result) {
   results.push(result);
   const mark = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' }[result.state];
@@ -48,6 +57,7 @@ function record(result) {
 }
 
 function finish() {
+  /** @param {Result['state']} state */
   const count = (state) => results.filter((r) => r.state === state).length;
   const skipped = results.filter((r) => r.state === 'skipped');
   if (skipped.length) console.log(`${skipped.length} skipped: ${skipped.map((r) => r.title).join('; ')}`);
@@ -55,6 +65,7 @@ function finish() {
   process.exitCode = count('failed') > 0 ? 1 : 0;
 }
 
+/** @param {string} text */
 function indent(text) {
   return String(text)
     .split('\n')
@@ -62,7 +73,10 @@ function indent(text) {
     .join('\n');
 }
 
-/** Fails the run before anything started, with the reason. */
+/**
+ * Fails the run before anything started, with the reason.
+ * @param {string} title @param {string} error @returns {never}
+ */
 function abort(title, error) {
   record({ title, state: 'failed', error });
   finish();
@@ -77,6 +91,7 @@ for (const file of ['dist/client/extension.js', 'dist/server/server.js']) {
   if (!existsSync(join(root, file))) abort('build outputs', `${file} is missing: run \`npm run build\` first`);
 }
 const codeServerBin = join(root, '.e2e/tools/code-server/node_modules/.bin/code-server');
+/** @type {{ name: string, publisher: string, version: string, contributes?: { commands?: Array<{ command: string, title: string, category?: string }> } }} */
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 // 2. A fresh world: every folder code-server and Chromium write to lives in this run's temp folder.
@@ -105,7 +120,7 @@ let vsix;
 try {
   vsix = packageExtension({ log: (line) => say(`     package: ${line}`) });
 } catch (error) {
-  abort('package', error.stack ?? String(error));
+  abort('package', /** @type {Error} */ (error).stack ?? String(error));
 }
 const install = spawnSync(
   codeServerBin,
@@ -136,7 +151,7 @@ let models;
 try {
   models = await resolveModels(root, runDir);
 } catch (error) {
-  abort('models', error.stack ?? String(error));
+  abort('models', /** @type {Error} */ (error).stack ?? String(error));
 }
 const { known, chat, broken } = models;
 if (known) say(`known model: ${known.path} ("${known.name}"): ${JSON.stringify(known.prompt)} → ${JSON.stringify(known.continuation)}`);
@@ -161,7 +176,9 @@ Object.assign(env, {
   ...(known ? { SLM_E2E_MODEL: known.path, SLM_E2E_PROMPT: known.prompt, SLM_E2E_CONTINUATION: known.continuation } : {}),
 });
 
+/** @type {CodeServer | undefined} */
 let codeServer;
+/** @type {Browser | undefined} */
 let browser;
 const stopAll = async () => {
   await browser?.context.close().catch(() => undefined);
@@ -205,7 +222,7 @@ try {
       codeServer,
       devExtension,
       workspace: dirs.workspace,
-      reportFile: env.SLM_E2E_REPORT,
+      reportFile: /** @type {string} */ (env.SLM_E2E_REPORT), // set above
       consoleLog: join(logs, 'integration-console.log'),
       timeoutMs: INTEGRATION_TIMEOUT_MS,
     });
@@ -233,7 +250,7 @@ try {
         },
   );
 } catch (error) {
-  record({ title: 'e2e run', state: 'failed', error: error.stack ?? String(error) });
+  record({ title: 'e2e run', state: 'failed', error: /** @type {Error} */ (error).stack ?? String(error) });
 } finally {
   await stopAll();
   // The extension host's logs, the extension's output channel among them.
@@ -246,8 +263,10 @@ try {
 say(`whole run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 finish();
 
+/** @returns {Promise<Scenario[]>} */
 async function loadScenarios() {
   const dir = join(root, 'test/e2e/scenarios');
+  /** @type {Scenario[]} */
   const scenarios = [];
   for (const name of readdirSync(dir)
     .filter((n) => n.endsWith('.mjs'))
@@ -258,19 +277,26 @@ async function loadScenarios() {
   return scenarios;
 }
 
-/** Runs one scenario in a new window with the base settings; never throws. */
+/**
+ * Runs one scenario in a new window with the base settings; never throws. Only called once
+ * code-server and the browser run.
+ * @param {Scenario} scenario @param {string} title @returns {Promise<Result>}
+ */
 async function runScenario(scenario, title) {
   writeSettings(dirs.userData, baseSettings);
   const scenarioStarted = Date.now();
+  /** @type {import('playwright-core').Page[]} */
   const pages = [];
+  /** @type {string[]} */
   const consoleLines = [];
+  /** @type {ScenarioContext} */
   const t = {
     model: known,
     chatModel: chat,
     broken,
     /** How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run. */
-    offHostCount: () => browser.offHost.length,
-    codeServer,
+    offHostCount: () => /** @type {Browser} */ (browser).offHost.length,
+    codeServer: /** @type {CodeServer} */ (codeServer),
     serverScript: join(installedExtension, 'dist/server/server.js'),
     /** Creates a file in the workspace and returns its path. */
     workspaceFile(name, content) {
@@ -284,12 +310,12 @@ async function runScenario(scenario, title) {
     },
     /** Opens the workbench in a new page and waits until the extension is active. */
     async open() {
-      const page = await browser.context.newPage();
+      const page = await /** @type {Browser} */ (browser).context.newPage();
       pages.push(page);
       page.on('dialog', (dialog) => void dialog.accept());
       page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
       await preparePage(page);
-      await openWorkbench(page, { url: codeServer.url, folder: dirs.workspace });
+      await openWorkbench(page, { url: /** @type {CodeServer} */ (codeServer).url, folder: dirs.workspace });
       return page;
     },
     async shot(name) {
@@ -317,6 +343,7 @@ async function runScenario(scenario, title) {
   };
   let timer;
   try {
+    /** @type {Promise<never>} */
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS);
     });
@@ -327,7 +354,7 @@ async function runScenario(scenario, title) {
       .at(-1)
       ?.screenshot({ path: join(screenshots, `${scenario.id}-failed.png`) })
       .catch(() => undefined);
-    return { title, state: 'failed', durationMs: Date.now() - scenarioStarted, error: error.message };
+    return { title, state: 'failed', durationMs: Date.now() - scenarioStarted, error: /** @type {Error} */ (error).message };
   } finally {
     clearTimeout(timer);
     for (const page of pages) await closePage(page);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `npm run test:vscode`: the extension-host integration suite (dist/test/integration) in desktop
  * VS Code through @vscode/test-electron, for machines that can download VS Code (or name one
@@ -71,7 +72,9 @@ try {
   }
 } finally {
   if (existsSync(report)) {
+    /** @type {{ results: Array<{ state: 'passed' | 'failed' | 'skipped' }> }} */
     const { results } = JSON.parse(readFileSync(report, 'utf8'));
+    /** @param {'passed' | 'failed' | 'skipped'} state */
     const count = (state) => results.filter((r) => r.state === state).length;
     console.log(`${count('passed')} passed, ${count('failed')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`);
   }

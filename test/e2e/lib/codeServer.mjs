@@ -1,3 +1,4 @@
+// @ts-check
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,27 +36,34 @@ export const BASE_SETTINGS = {
  * settings, `Machine/settings.json`: code-server windows are remote windows, and there VS Code
  * drops `machine`/`machine-overridable` settings such as `slmAssist.model.path` from the user
  * settings once the extension's schema is known (the first unrelated settings change loses them).
+ * @param {string} userDataDir @param {Record<string, unknown>} settings
  */
 export function writeSettings(userDataDir, settings) {
+  /** @type {Record<string, unknown>} */
   const user = {};
+  /** @type {Record<string, unknown>} */
   const machine = {};
   for (const [key, value] of Object.entries(settings)) (key.startsWith('slmAssist.') ? machine : user)[key] = value;
-  for (const [folder, values] of [
+  for (const [folder, values] of /** @type {Array<[string, Record<string, unknown>]>} */ ([
     ['User', user],
     ['Machine', machine],
-  ]) {
+  ])) {
     mkdirSync(join(userDataDir, folder), { recursive: true });
     writeFileSync(join(userDataDir, folder, 'settings.json'), JSON.stringify(values, null, 2));
   }
 }
 
-/** A port on 127.0.0.1 that nothing listens on right now. */
+/**
+ * A port on 127.0.0.1 that nothing listens on right now.
+ * @returns {Promise<number>}
+ */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      // Listening on a TCP port: the address is an AddressInfo, not a pipe's name.
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -65,6 +73,7 @@ export function freePort() {
  * Starts code-server in a session of its own (`detached` is setsid(2)), so that it, its extension
  * hosts and the language servers they fork can all be stopped by process group, and found by
  * session. Resolves when its log says `HTTP server listening`; rejects if it exits first.
+ * @param {{ bin: string, port: number, userDataDir: string, extensionsDir: string, workspace: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs?: number }} options
  */
 export async function startCodeServer({ bin, port, userDataDir, extensionsDir, workspace, env, logFile, timeoutMs = 60_000 }) {
   const args = [
@@ -89,13 +98,15 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
   ];
   const child = spawn(bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile);
+  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
-  await new Promise((resolve, reject) => {
+  await new Promise((/** @type {(value: void) => void} */ resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`code-server did not say "HTTP server listening" within ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
     );
+    /** @param {Buffer} chunk */
     const onData = (chunk) => {
       log.write(chunk);
       output += chunk.toString();
@@ -117,14 +128,16 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
   });
 
   const pgid = child.pid;
+  // Only a child that failed to start has no pid, and that one rejected above ('error').
+  if (pgid === undefined) throw new Error('code-server started without a pid');
   // code-server has a session of its own, so it would outlive a runner that dies without its
   // `finally` (an uncaught error, process.exit): end the group on the way out regardless.
   const killOnExit = () => signalGroup(pgid, 'SIGKILL');
   process.once('exit', killOnExit);
   return {
-    pid: child.pid,
+    pid: pgid,
     /** The session id: code-server's pid, since it called setsid. */
-    sid: child.pid,
+    sid: pgid,
     url: `http://127.0.0.1:${port}`,
     port,
     /** Stops the whole process group (SIGTERM, then SIGKILL), then anything left in the session. */
@@ -135,7 +148,7 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
       if (!stopped) signalGroup(pgid, 'SIGKILL');
       await Promise.race([exited, delay(2000, { unref: true })]);
       // A process that left the group (none should) is still in the session: end those by pid.
-      for (const pid of sessionPids(child.pid)) {
+      for (const pid of sessionPids(pgid)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -147,15 +160,21 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
   };
 }
 
+/** @typedef {Awaited<ReturnType<typeof startCodeServer>>} CodeServer */
+
+/** @param {number} pgid @param {NodeJS.Signals} signal */
 function signalGroup(pgid, signal) {
   try {
     process.kill(-pgid, signal);
   } catch (error) {
-    if (error.code !== 'ESRCH') throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ESRCH') throw error;
   }
 }
 
-/** Pids of the live processes in a session (zombies excluded). */
+/**
+ * Pids of the live processes in a session (zombies excluded).
+ * @param {number} sid @returns {number[]}
+ */
 export function sessionPids(sid) {
   return pgrep(['-s', String(sid)]);
 }
@@ -163,12 +182,14 @@ export function sessionPids(sid) {
 /**
  * Pids in session `sid` whose whole command line runs the script `scriptPath`, e.g.
  * `/usr/bin/node /tmp/slm-e2e-x/extensions/slm-assist.slm-assist-0.1.0/dist/server/server.js --node-ipc …`.
+ * @param {number} sid @param {string} scriptPath @returns {number[]}
  */
 export function scriptPids(sid, scriptPath) {
   const escaped = scriptPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return pgrep(['-s', String(sid), '-f', `^\\S*node\\S* ${escaped}( |$)`]);
 }
 
+/** @param {string[]} args @returns {number[]} */
 function pgrep(args) {
   try {
     return execFileSync('pgrep', args, { encoding: 'utf8' })
@@ -177,11 +198,13 @@ function pgrep(args) {
       .map(Number)
       .filter((pid) => !isZombie(pid));
   } catch (error) {
-    if (error.status === 1) return []; // none matched
+    // execFileSync's error carries the exit status.
+    if (/** @type {{ status?: number | null }} */ (error).status === 1) return []; // none matched
     throw error;
   }
 }
 
+/** @param {number} pid */
 function isZombie(pid) {
   try {
     return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
@@ -192,7 +215,10 @@ function isZombie(pid) {
   }
 }
 
-/** Resolves after `ms`; with `unref`, the pending timer does not keep the process alive. */
+/**
+ * Resolves after `ms`; with `unref`, the pending timer does not keep the process alive.
+ * @param {number} ms @param {{ unref?: boolean }} [options] @returns {Promise<void>}
+ */
 export function delay(ms, { unref = false } = {}) {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);

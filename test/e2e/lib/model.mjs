@@ -1,3 +1,4 @@
+// @ts-check
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -55,7 +56,11 @@ export async function resolveModels(root, runDir) {
   return { known: { path: file, prompt: entry.prompt, continuation: entry.continuation, name: modelName(file) }, ...chatModels, broken };
 }
 
-/** Bundles test/modelgen/index.ts into the run folder and loads it; undefined if it does not exist. */
+/**
+ * Bundles test/modelgen/index.ts into the run folder and loads it; undefined if it does not exist.
+ * @param {string} root @param {string} runDir
+ * @returns {Promise<typeof import('../../modelgen/index') | undefined>}
+ */
 async function loadGenerator(root, runDir) {
   const entry = join(root, 'test/modelgen/index.ts');
   if (!existsSync(entry)) return undefined;
@@ -76,6 +81,7 @@ async function loadGenerator(root, runDir) {
 /**
  * The name the extension shows for a model: `general.name` from the GGUF header, else the file
  * name. Reads only the start of the file, which is where writers put `general.*`.
+ * @param {string} path @returns {string}
  */
 export function modelName(path) {
   const fd = openSync(path, 'r');
@@ -86,8 +92,10 @@ export function modelName(path) {
   return name ?? basename(path);
 }
 
+/** @type {Record<number, number>} */
 const SCALAR_SIZES = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 
+/** @param {Buffer} buffer @returns {string | undefined} */
 function readGeneralName(buffer) {
   if (buffer.length < 24 || buffer.toString('latin1', 0, 4) !== 'GGUF') return undefined;
   let offset = 8; // magic, version
@@ -100,6 +108,7 @@ function readGeneralName(buffer) {
     offset += 8 + length;
     return value;
   };
+  /** @param {number} type @returns {void} */
   const skip = (type) => {
     if (type === 8) return void string();
     if (type === 9) {

@@ -1,3 +1,4 @@
+// @ts-check
 import { chromium } from 'playwright-core';
 
 /**
@@ -16,12 +17,18 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('playwright-core').Frame} Frame */
+/** @typedef {{ context: import('playwright-core').BrowserContext, offHost: string[] }} Browser */
+
 /** The id VS Code gives the extension's status bar item: `<extension id>.<item id>`. */
 export const STATUS_ITEM = '[id="slm-assist.slm-assist.slmAssistStatus"]';
 
 /**
  * Launches Chromium with a fresh profile. `offHost` lists every request to a host other than
  * 127.0.0.1: each is aborted, and any at all fails the run.
+ * @param {{ profileDir: string, env: NodeJS.ProcessEnv }} options
+ * @returns {Promise<Browser>}
  */
 export async function launchBrowser({ profileDir, env }) {
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -35,7 +42,9 @@ export async function launchBrowser({ profileDir, env }) {
     handleSIGTERM: false,
     handleSIGHUP: false,
   });
+  /** @type {string[]} */
   const offHost = [];
+  /** @param {string} url */
   const isLocal = (url) => {
     const { protocol, hostname } = new URL(url);
     return !/^(https?|wss?):$/.test(protocol) || hostname === '127.0.0.1';
@@ -61,6 +70,7 @@ export async function launchBrowser({ profileDir, env }) {
   return { context, offHost };
 }
 
+/** @param {Page} page @param {(url: string) => boolean} isLocal @param {string[]} offHost */
 function watchWebSockets(page, isLocal, offHost) {
   page.on('websocket', (socket) => {
     if (!isLocal(socket.url())) offHost.push(socket.url());
@@ -75,9 +85,11 @@ function watchWebSockets(page, isLocal, offHost) {
  *  - `window.__slmGhostText()` reads the ghost text (inline suggestion) of the focused editor:
  *    the part on the cursor's line (`.ghost-text-decoration`) then the lines below it
  *    (`.ghost-text` view zones), with VS Code's non-breaking spaces made plain.
+ * @param {Page} page
  */
 export async function preparePage(page) {
   await page.addInitScript((selector) => {
+    /** @type {string[]} */
     const history = [];
     window.__slmStatusHistory = history;
     const record = () => {
@@ -92,6 +104,7 @@ export async function preparePage(page) {
       const editor =
         document.querySelector('.editor-instance .monaco-editor.focused') ?? document.querySelector('.editor-instance .monaco-editor');
       if (!editor) return '';
+      /** @param {string | null} text */
       const plain = (text) => (text ?? '').replace(/\u00a0/g, ' ');
       const inline = [...editor.querySelectorAll('.ghost-text-decoration')].map((e) => plain(e.textContent)).join('');
       const below = [...editor.querySelectorAll('.ghost-text .view-line')].map((e) => plain(e.textContent));
@@ -100,7 +113,10 @@ export async function preparePage(page) {
   }, STATUS_ITEM);
 }
 
-/** The status bar item's aria-label right now ("" when absent). */
+/**
+ * The status bar item's aria-label right now ("" when absent).
+ * @param {Page} page
+ */
 export async function statusLabel(page) {
   return (
     (await page
@@ -110,7 +126,10 @@ export async function statusLabel(page) {
   );
 }
 
-/** Waits until the status item's aria-label satisfies `pattern` (a RegExp source), returns it. */
+/**
+ * Waits until the status item's aria-label satisfies `pattern` (a RegExp source), returns it.
+ * @param {Page} page @param {string} pattern @returns {Promise<string>}
+ */
 export async function waitForStatus(page, pattern, timeoutMs = 60_000) {
   try {
     const handle = await page.waitForFunction(
@@ -121,7 +140,8 @@ export async function waitForStatus(page, pattern, timeoutMs = 60_000) {
       { selector: STATUS_ITEM, pattern },
       { timeout: timeoutMs },
     );
-    return handle.jsonValue();
+    // waitForFunction resolves on a truthy value only: the label, never `false`.
+    return /** @type {Promise<string>} */ (handle.jsonValue());
   } catch (error) {
     throw new Error(
       `the status bar did not match /${pattern}/ within ${timeoutMs} ms; it shows ${JSON.stringify(await statusLabel(page))}`,
@@ -133,11 +153,14 @@ export async function waitForStatus(page, pattern, timeoutMs = 60_000) {
 /**
  * Waits until the recorded status history, from entry `from` on, shows labels matching each of
  * `patterns` (RegExp sources) in that order; returns the matching labels.
+ * @param {Page} page @param {string[]} patterns @param {{ from?: number, timeoutMs?: number }} [options]
+ * @returns {Promise<string[]>}
  */
 export async function waitForStatusSequence(page, patterns, { from = 0, timeoutMs = 60_000 } = {}) {
   try {
     const handle = await page.waitForFunction(
       ({ patterns, from }) => {
+        /** @type {string[]} */
         const found = [];
         let next = 0;
         for (const label of (window.__slmStatusHistory ?? []).slice(from)) {
@@ -151,7 +174,8 @@ export async function waitForStatusSequence(page, patterns, { from = 0, timeoutM
       { patterns, from },
       { timeout: timeoutMs },
     );
-    return handle.jsonValue();
+    // waitForFunction resolves on a truthy value only: the labels, never `false`.
+    return /** @type {Promise<string[]>} */ (handle.jsonValue());
   } catch (error) {
     const history = (await statusHistory(page).catch(() => [])).slice(from);
     throw new Error(`the status bar did not show ${patterns.join(' then ')} within ${timeoutMs} ms; it showed ${JSON.stringify(history)}`, {
@@ -160,6 +184,7 @@ export async function waitForStatusSequence(page, patterns, { from = 0, timeoutM
   }
 }
 
+/** @param {Page} page @returns {Promise<string[]>} */
 export async function statusHistory(page) {
   return page.evaluate(() => [...(window.__slmStatusHistory ?? [])]);
 }
@@ -169,6 +194,8 @@ export async function statusHistory(page) {
  * status item shows a state from the server rather than "starting the server…". Until then the
  * server has not registered its inline completion provider, and keystrokes would go unanswered.
  * `payload` is the workbench's test payload (extension development and tests paths), if any.
+ * @param {Page} page
+ * @param {{ url: string, folder: string, payload?: unknown, waitForServer?: boolean, timeoutMs?: number }} options
  */
 export async function openWorkbench(page, { url, folder, payload, waitForServer = true, timeoutMs = 60_000 }) {
   let target = `${url}/?folder=${encodeURIComponent(folder)}`;
@@ -178,7 +205,10 @@ export async function openWorkbench(page, { url, folder, payload, waitForServer 
   if (waitForServer) await waitForStatus(page, '^(?!loading~spin\\s+SLM, SLM Assist: (starting|waiting for) the server)\\S', timeoutMs);
 }
 
-/** Opens a workspace file with Quick Open (Ctrl+P) and waits until its editor has focus. */
+/**
+ * Opens a workspace file with Quick Open (Ctrl+P) and waits until its editor has focus.
+ * @param {Page} page @param {string} name
+ */
 export async function openFile(page, name) {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
@@ -190,7 +220,10 @@ export async function openFile(page, name) {
   await page.locator('.editor-instance .monaco-editor.focused').waitFor();
 }
 
-/** Runs a command by its title from the Command Palette, as a user would. */
+/**
+ * Runs a command by its title from the Command Palette, as a user would.
+ * @param {Page} page @param {string} title
+ */
 export async function runCommand(page, title) {
   await page.keyboard.press('Control+Shift+P');
   const input = page.locator('.quick-input-widget input');
@@ -202,12 +235,18 @@ export async function runCommand(page, title) {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
-/** The ghost text in the focused editor right now (see `preparePage`). */
+/**
+ * The ghost text in the focused editor right now (see `preparePage`).
+ * @param {Page} page
+ */
 export async function ghostText(page) {
   return page.evaluate(() => window.__slmGhostText());
 }
 
-/** Waits for ghost text that equals `expected`. */
+/**
+ * Waits for ghost text that equals `expected`.
+ * @param {Page} page @param {string} expected
+ */
 export async function waitForGhostText(page, expected, timeoutMs = 60_000) {
   try {
     await page.waitForFunction((expected) => window.__slmGhostText() === expected, expected, { timeout: timeoutMs });
@@ -223,6 +262,7 @@ export async function waitForGhostText(page, expected, timeoutMs = 60_000) {
  * Closes a workbench page the way closing a browser tab does, running its unload handlers so the
  * workbench shuts its extension host down (and with it the language server); a plain close would
  * leave the host waiting for a reconnection.
+ * @param {Page} page
  */
 export async function closePage(page) {
   if (page.isClosed()) return;
@@ -236,6 +276,7 @@ export async function closePage(page) {
  * Types `text` into the focused editor at a person's speed (80 ms a key). A burst of keys with no
  * pause, typed within a second of opening a file, sometimes left VS Code asking no inline
  * completion at all (the server got the edits but no request); typing at this speed never did.
+ * @param {Page} page @param {string} text
  */
 export async function typeText(page, text) {
   await page.keyboard.type(text, { delay: 80 });
@@ -245,6 +286,7 @@ export async function typeText(page, text) {
  * The frame that shows the SLM Assist answer panel (`media/answer.js`). A webview lives two
  * iframes down: the workbench's `iframe.webview` holds VS Code's host page, whose `#active-frame`
  * holds the extension's HTML. Waits until that HTML's `#answer` exists.
+ * @param {Page} page @returns {Promise<Frame>}
  */
 export async function answerFrame(page, timeoutMs = 30_000) {
   const answer = page.frameLocator('iframe.webview').frameLocator('#active-frame').locator('#answer');
@@ -254,7 +296,15 @@ export async function answerFrame(page, timeoutMs = 30_000) {
   return frame;
 }
 
-/** What the answer panel shows right now: title, status line, answer text, footer lines, phase. */
+/**
+ * What the answer panel shows right now.
+ * @typedef {{ title: string, status: string, text: string, footer: string[], phase: string, stopDisabled: boolean | null }} AnswerState
+ */
+
+/**
+ * What the answer panel shows right now: title, status line, answer text, footer lines, phase.
+ * @param {Frame} frame @returns {Promise<AnswerState>}
+ */
 export async function answerState(frame) {
   return frame.evaluate(() => ({
     title: document.getElementById('title')?.textContent ?? '',

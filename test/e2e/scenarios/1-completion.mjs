@@ -1,12 +1,21 @@
+// @ts-check
 import { readFileSync } from 'node:fs';
 import { openFile, typeText, waitForGhostText } from '../lib/workbench.mjs';
 
-/** Scenario 1: the user types, sees the model's suggestion as ghost text, takes it with Tab and saves. */
+/** @typedef {import('../lib/types.mjs').ScenarioContext} ScenarioContext */
+/** @typedef {import('../lib/types.mjs').Scenario} Scenario */
+
+/**
+ * Scenario 1: the user types, sees the model's suggestion as ghost text, takes it with Tab and saves.
+ * @type {Scenario}
+ */
 export default {
   id: '1',
   title: 'typing the prompt shows the known continuation as ghost text; Tab accepts, Ctrl+S saves it',
   needs: 'known',
+  /** @param {ScenarioContext} t */
   async run(t) {
+    if (!t.model) throw new Error('scenario 1 needs the known model'); // the runner skips it without one
     const { prompt, continuation } = t.model;
     const file = t.workspaceFile('completion.ts', '');
     const page = await t.open();

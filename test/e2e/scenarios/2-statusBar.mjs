@@ -1,13 +1,22 @@
+// @ts-check
 import { basename } from 'node:path';
 import { runCommand, STATUS_ITEM, statusHistory, waitForStatus } from '../lib/workbench.mjs';
 
-/** Scenario 2: the status bar item tells what the model is doing, and says which file is broken. */
+/** @typedef {import('../lib/types.mjs').ScenarioContext} ScenarioContext */
+/** @typedef {import('../lib/types.mjs').Scenario} Scenario */
+
+/**
+ * Scenario 2: the status bar item tells what the model is doing, and says which file is broken.
+ * @type {Scenario[]}
+ */
 export default [
   {
     id: '2a',
     title: "status bar: 'Load Model' shows the model loading, then the model's name",
     needs: 'known',
+    /** @param {ScenarioContext} t */
     async run(t) {
+      if (!t.model) throw new Error('scenario 2a needs the known model'); // the runner skips it without one
       const page = await t.open();
       await runCommand(page, t.commandTitle('slmAssist.loadModel'));
       // "$(sparkle) NAME" ($(warning) when the server has a remark about the model).
@@ -29,6 +38,7 @@ export default [
   {
     id: '2b',
     title: 'status bar: a file that is not a model shows an error naming the file',
+    /** @param {ScenarioContext} t */
     async run(t) {
       t.writeSettings({ 'slmAssist.model.path': t.broken });
       const page = await t.open();
@@ -50,6 +60,7 @@ export default [
   },
 ];
 
+/** @param {string} text */
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

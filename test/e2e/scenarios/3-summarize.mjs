@@ -1,4 +1,10 @@
+// @ts-check
 import { answerFrame, answerState, openFile, runCommand } from '../lib/workbench.mjs';
+
+/** @typedef {import('../lib/types.mjs').ScenarioContext} ScenarioContext */
+/** @typedef {import('../lib/types.mjs').Scenario} Scenario */
+/** @typedef {import('../lib/workbench.mjs').AnswerState} AnswerState */
+/** @typedef {import('../lib/workbench.mjs').Frame} Frame */
 
 /**
  * Tokens the answer may have: half a minute of streaming and more (never reached: Stop comes
@@ -48,12 +54,15 @@ export class LruCache<K, V> {
  * `chatModel.path`; the known model answers chat prompts with nothing): greedy decoding on random
  * weights never ends an answer by itself and writes visible words ("wyeRac caizsnj wye wye …") at
  * about 30 tokens/s on one thread: time enough to see the text grow and press Stop.
+ * @type {Scenario}
  */
 export default {
   id: '3',
   title: "'Summarize File' streams the answer into the panel; Stop stops it",
   needs: 'chat',
+  /** @param {ScenarioContext} t */
   async run(t) {
+    if (!t.chatModel) throw new Error('scenario 3 needs the chat model'); // the runner skips it without one
     t.writeSettings({
       'slmAssist.chatModel.path': t.chatModel.path,
       'slmAssist.summary.maxTokens': MAX_TOKENS,
@@ -144,7 +153,8 @@ export default {
             observer.disconnect();
             resolve(true);
           });
-          observer.observe(answer, { childList: true, characterData: true, subtree: true });
+          // The panel's #answer exists: answerFrame waited for it.
+          observer.observe(/** @type {HTMLElement} */ (answer), { childList: true, characterData: true, subtree: true });
           setTimeout(() => {
             observer.disconnect();
             resolve(false);
@@ -162,16 +172,21 @@ export default {
   },
 };
 
-/** Waits until `predicate(arg)`, run in the panel's frame, holds; fails with `message` and what the panel shows. */
+/**
+ * Waits until `predicate(arg)`, run in the panel's frame, holds; fails with `message` and what the panel shows.
+ * @param {Frame} frame @param {(arg: number) => unknown} predicate @param {number} timeoutMs @param {string} message @param {number} [arg]
+ */
 async function waitInPanel(frame, predicate, timeoutMs, message, arg) {
   try {
-    await frame.waitForFunction(predicate, arg, { timeout: timeoutMs, polling: 50 });
+    // A predicate that reads `arg` is always given one.
+    await frame.waitForFunction(/** @type {(arg: number | undefined) => unknown} */ (predicate), arg, { timeout: timeoutMs, polling: 50 });
   } catch (error) {
     const state = await answerState(frame).catch(() => undefined);
     throw new Error(`${message} within ${timeoutMs} ms; the panel shows ${state ? describe(state) : '(unreadable)'}`, { cause: error });
   }
 }
 
+/** @param {AnswerState} state */
 function describe(state) {
   const text =
     state.text.length > 60 ? `${JSON.stringify(state.text.slice(0, 60))}… (${state.text.length} characters)` : JSON.stringify(state.text);

@@ -1,15 +1,22 @@
+// @ts-check
 import { scriptPids } from '../lib/codeServer.mjs';
 import { openFile, typeText, waitForGhostText, waitForStatusSequence } from '../lib/workbench.mjs';
+
+/** @typedef {import('../lib/types.mjs').ScenarioContext} ScenarioContext */
+/** @typedef {import('../lib/types.mjs').Scenario} Scenario */
 
 /**
  * Scenario 4: the language server dies (SIGKILL, as the kernel's OOM killer would); the extension
  * starts it again by itself and completions work again, without reloading the window.
+ * @type {Scenario}
  */
 export default {
   id: '4',
   title: 'killing the server: the extension restarts it and completions work again without a reload',
   needs: 'known',
+  /** @param {ScenarioContext} t */
   async run(t) {
+    if (!t.model) throw new Error('scenario 4 needs the known model'); // the runner skips it without one
     const { prompt, continuation } = t.model;
     t.workspaceFile('crash.ts', '');
     // Servers of windows closed earlier may still be exiting: this window's is the new one.
