@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { generate } from '../server/src/completion/generate/generate';
+import { generateOnSequence } from '../server/src/model/generateOnSequence';
 import type { KeystrokeResult, ModeResult } from './report';
 import { CpuMonitor } from './cpuMonitor';
 import { type Fixture, Typist } from './script';
@@ -128,7 +128,7 @@ export async function runBaselineMode(options: BaselineOptions): Promise<ModeRes
     const prompt = formatInfill(model, options.fim, request);
     await reuseCache(sequence, prompt, LLAMA_VSCODE.cacheReuse);
     const beforeGenerate = performance.now() - started;
-    const result = await generate(model, sequence, prompt, {
+    const result = await generateOnSequence(model, sequence, prompt, {
       maxTokens: options.fixedTokens,
       ignoreEog: true,
       stopAtNewline: false,

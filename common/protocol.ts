@@ -53,7 +53,8 @@ export interface ModelInfo {
 
 export type ServerState = 'noModel' | 'loading' | 'ready' | 'error';
 
-export interface StatusParams {
+/** Where one model is: not loaded yet, loading, ready, or failed. */
+export interface ModelStatus {
   state: ServerState;
   model?: ModelInfo;
   /** The configured model file, known before it is loaded (in `noModel`, `loading` and `error`). */
@@ -62,7 +63,13 @@ export interface StatusParams {
   message?: string;
 }
 
-/** Server → client: the model host's state changed. Sent on every transition. */
+/** The completion model's status, and the chat model's when summaries use another file. */
+export interface StatusParams extends ModelStatus {
+  /** Present when `chatModel.path` names a file other than the completion model. */
+  chat?: ModelStatus;
+}
+
+/** Server → client: a model's state changed. Sent on every transition. */
 export const StatusNotification = notification<StatusParams>('slmAssist/status');
 
 /** Client → server: load (or reload) the configured model now instead of on first use. */

@@ -27,9 +27,11 @@ export function createLanguageClient(
   errorHandler: ErrorHandler,
 ): LanguageClient {
   const module = context.asAbsolutePath('dist/server/server.js');
+  // The server keeps crash markers (and downloaded models, by default) in the extension's global storage.
+  const env = { ...process.env, SLM_ASSIST_STATE_DIR: context.globalStorageUri.fsPath };
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { env } },
+    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SCHEMES.map((scheme) => ({ scheme })),

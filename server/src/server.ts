@@ -19,12 +19,12 @@ import { SettingsStore } from './settingsStore';
 import { CompletionService } from './completion/completionService';
 import { parseBenchmarkCapability } from './completion/generate/benchmark';
 import { connectionLogger } from './connectionLogger';
-import { ModelHost } from './model/modelHost';
+import { ModelRuntime } from './model/runtime';
 import { onNotification, onRequest, sendNotification } from './protocol';
+import { stateDir } from './stateDir';
 import { registerTextHelp } from './textHelp/handlers';
 import { TextHelpService } from './textHelp/textHelpService';
 import { abortSignalOf } from './util/abort';
-import { PriorityGate } from './util/gate';
 
 // In --stdio mode stdout carries the protocol: nothing else may write to it.
 console.log = console.error;
@@ -38,7 +38,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const log = connectionLogger(connection);
 const store = new SettingsStore(connection, log);
-const host = new ModelHost(store.current.model, log, (status) => {
+const runtime = new ModelRuntime(store.current, stateDir(), log, (status) => {
   void sendNotification(connection, StatusNotification, status);
 });
 // A stray rejection must never take the server (and the user's completions) down: log it.
@@ -47,28 +47,24 @@ process.on('unhandledRejection', (reason) => {
 });
 
 let sendTraces = false;
-/** Completions hold it while they run; summaries give way to them between batches. */
-const gate = new PriorityGate();
 const completions = new CompletionService(
-  host,
+  runtime,
   () => store.current,
   log,
   (trace) => {
     if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
   },
-  gate,
 );
-const textHelp = new TextHelpService(host, () => store.current, log, gate);
+const textHelp = new TextHelpService(runtime, () => store.current, log);
 
 connection.onInitialize((params): InitializeResult => {
   store.initialize(params);
-  void textHelp.configure(store.current);
   const experimental = params.capabilities.experimental as { slmAssist?: { completionTraces?: boolean; benchmark?: unknown } } | undefined;
   sendTraces = experimental?.slmAssist?.completionTraces === true;
   // The benchmark switch comes only from here, never from settings (see BenchmarkCapability).
   completions.benchmark = parseBenchmarkCapability(experimental?.slmAssist?.benchmark);
   if (completions.benchmark) log.info(`Benchmark mode: ${JSON.stringify(completions.benchmark)}`);
-  void host.configure(store.current.model);
+  void runtime.configure(store.current);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -79,15 +75,14 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  void sendNotification(connection, StatusNotification, host.status);
+  void sendNotification(connection, StatusNotification, runtime.status);
   if (store.canPull) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'slmAssist' });
 });
 
 connection.onDidChangeConfiguration(async (params) => {
   await store.update(params.settings);
   completions.clear();
-  await host.configure(store.current.model);
-  await textHelp.configure(store.current);
+  await runtime.configure(store.current);
 });
 
 connection.languages.inlineCompletion.on(async (params, token) => {
@@ -96,10 +91,7 @@ connection.languages.inlineCompletion.on(async (params, token) => {
   return completions.provide(document, params.position, abortSignalOf(token));
 });
 
-onRequest(connection, LoadModelRequest, async () => {
-  await host.load();
-  return host.status;
-});
+onRequest(connection, LoadModelRequest, () => runtime.load());
 
 registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');
 registerTextHelp(connection, documents, textHelp, log, ExplainRequest, 'explain');
@@ -108,8 +100,7 @@ onNotification(connection, FallbackApiKeyNotification, ({ apiKey }) => textHelp.
 documents.onDidClose((event) => completions.forget(event.document.uri));
 
 connection.onShutdown(async () => {
-  await textHelp.dispose();
-  await host.dispose();
+  await runtime.dispose();
 });
 
 documents.listen(connection);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   CancellationTokenSource,
   createProtocolConnection,
@@ -56,6 +57,13 @@ export interface StartOptions {
   experimental?: Record<string, unknown>;
   /** The server bundle to run, when the caller is not bundled next to the tests (`bench/`). */
   serverPath?: string;
+  /**
+   * The server's state folder (crash markers, downloaded models): `SLM_ASSIST_STATE_DIR`. A new
+   * temporary folder by default, so no test sees another's state.
+   */
+  stateDir?: string;
+  /** More environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -110,7 +118,11 @@ export class LspClient {
 
   static async start(options: StartOptions = {}): Promise<LspClient> {
     const preload = options.netSpy ? ['--require', netSpyPath] : [];
-    const child = spawn(process.execPath, [...preload, options.serverPath ?? serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'slm-state-'));
+    const child = spawn(process.execPath, [...preload, options.serverPath ?? serverPath, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, SLM_ASSIST_STATE_DIR: stateDir, ...options.env },
+    });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.listen();
     const client = new LspClient(child, connection);

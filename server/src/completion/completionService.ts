@@ -3,13 +3,12 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BenchmarkCapability, CompletionTrace } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
-import type { LoadedModel, ModelHost } from '../model/modelHost';
+import type { CompletionEngine, GenerateOptions, GenerateResult } from '../model/engines';
+import type { ModelRuntime } from '../model/runtime';
 import { AbortedError, delay } from '../util/abort';
-import type { PriorityGate } from '../util/gate';
 import { CompletionCache } from './cache/completionCache';
 import { documentWindow } from './context/documentWindow';
 import { chooseMiddleStart, flatCopy, type MiddleMemory } from './context/middleStart';
-import { generate, PROMPT_CHUNK, type GenerateOptions, type GenerateResult } from './generate/generate';
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
 
@@ -38,12 +37,10 @@ export class CompletionService {
   benchmark?: BenchmarkCapability;
 
   constructor(
-    private readonly host: ModelHost,
+    private readonly runtime: ModelRuntime,
     private readonly settings: () => Settings,
     private readonly log: Logger,
     private readonly onTrace?: (trace: CompletionTrace) => void,
-    /** Held while the model works on a completion, so a running summary gives way. */
-    private readonly gate?: PriorityGate,
   ) {}
 
   /** Forgets what is known about a closed document. */
@@ -70,12 +67,12 @@ export class CompletionService {
     const trace: CompletionTrace = { uri: document.uri, source: 'none', cancelled: false, totalMs: 0, items: 0 };
     try {
       if (!settings.enabled || settings.disabledLanguages.includes(document.languageId)) return [];
-      const loaded = await this.host.acquire();
-      if (!loaded) return [];
+      const engine = await this.runtime.completion();
+      if (!engine) return [];
       const text = document.getText();
       const offset = document.offsetAt(position);
-      const countTokens = (s: string): number => loaded.model.tokenize(s).length;
-      const budget = Math.max(16, loaded.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
+      const countTokens = (s: string): number => engine.tokenize(s).length;
+      const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
       const anchor = this.anchors.get(document.uri);
       const prefixTokens = Math.min(settings.prefixTokens, budget);
       const window = documentWindow(
@@ -101,8 +98,7 @@ export class CompletionService {
       }
       if (settings.debounceMs > 0) await delay(settings.debounceMs, controller.signal);
 
-      const work = (): Promise<GenerateResult> => this.host.exclusive.run(() => this.run(loaded, window, middleStart, controller.signal));
-      const result = await (this.gate ? this.gate.hold(work) : work());
+      const result = await this.run(engine, window, middleStart, controller.signal);
       trace.source = 'model';
       const { text: raw, ...generation } = result;
       trace.generation = generation;
@@ -130,24 +126,23 @@ export class CompletionService {
   }
 
   private run(
-    loaded: LoadedModel,
+    engine: CompletionEngine,
     window: ReturnType<typeof documentWindow>,
     middleStart: number,
     signal: AbortSignal,
   ): Promise<GenerateResult> {
     const settings = this.settings().inlineCompletion;
-    const layout = !loaded.fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
+    const layout = !engine.fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
     // Only the appendable layout splits the text before the cursor; the others keep it whole.
     const split = layout === 'appendable' ? middleStart - window.prefixStart : window.prefix.length;
-    const tokenize = (text: string): number[] => (text ? loaded.model.tokenize(text) : []);
     const prompt = buildPrompt(
       templates[layout],
       {
-        prefix: tokenize(window.prefix.slice(0, split)),
-        suffix: loaded.fim ? tokenize(window.suffix) : [],
-        middle: tokenize(window.prefix.slice(split)),
+        prefix: engine.tokenize(window.prefix.slice(0, split)),
+        suffix: engine.fim ? engine.tokenize(window.suffix) : [],
+        middle: engine.tokenize(window.prefix.slice(split)),
       },
-      loaded.fim,
+      engine.fim,
     );
     this.log.debug(`completion: evaluating a prompt of ${prompt.length} tokens`);
     const options: GenerateOptions = {
@@ -155,13 +150,12 @@ export class CompletionService {
       timeBudgetMs: settings.timeBudgetMs,
       signal,
       stopAtNewline: window.lineSuffix.trim() !== '',
-      promptChunk: PROMPT_CHUNK,
     };
     const bench = this.benchmark;
     if (bench) {
       Object.assign(options, { maxTokens: bench.fixedTokens, ignoreEog: bench.ignoreEog, stopAtNewline: false, timeBudgetMs: Infinity });
     }
-    return generate(loaded.model, loaded.sequence, prompt, options);
+    return engine.generate(prompt, options);
   }
 
   private items(completion: string | undefined, position: Position, trace: CompletionTrace): InlineCompletionItem[] {

@@ -1,15 +1,13 @@
-import { resolve } from 'node:path';
 import type { ConfirmFallbackParams, ConfirmFallbackResult, TextHelpResult } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
-import { ModelHost, type LoadedModel } from '../model/modelHost';
+import type { ChatEngine, ChatMessage } from '../model/engines';
+import type { ModelRuntime } from '../model/runtime';
 import { checkEndpoint } from '../remote/endpoint';
 import { streamChatCompletion } from '../remote/openaiClient';
 import { redactSecrets } from '../remote/redact';
 import { AbortedError } from '../util/abort';
-import type { PriorityGate } from '../util/gate';
 import { Mutex } from '../util/mutex';
-import { chatGenerate, type ChatMessage } from './chatGenerate';
 import { combinePrompt, kindOf, piecePrompt, systemPrompt, taskPrompt, type TextHelpStyle, type TextHelpTask } from './prompts';
 import { splitByStructure } from './split';
 
@@ -44,36 +42,17 @@ const PROMPT_OVERHEAD = 160;
  */
 export class TextHelpService {
   private apiKey?: string;
-  private chatHost?: ModelHost;
   private readonly exclusive = new Mutex();
 
   constructor(
-    private readonly host: ModelHost,
+    private readonly runtime: ModelRuntime,
     private readonly settings: () => Settings,
     private readonly log: Logger,
-    private readonly gate: PriorityGate,
   ) {}
 
   /** The API key from the client's SecretStorage; kept in memory only, never logged. */
   setApiKey(apiKey: string | undefined): void {
     this.apiKey = apiKey || undefined;
-  }
-
-  /** Follows `chatModel.path`: a separate model only when it names another file. */
-  async configure(settings: Settings): Promise<void> {
-    const separate = settings.chatModel.path !== '' && resolve(settings.chatModel.path) !== resolve(settings.model.path || '.');
-    if (!separate) {
-      await this.chatHost?.dispose();
-      this.chatHost = undefined;
-      return;
-    }
-    const chatSettings = { ...settings.model, path: settings.chatModel.path };
-    if (this.chatHost) await this.chatHost.configure(chatSettings);
-    else this.chatHost = new ModelHost(chatSettings, this.log, (status) => this.log.debug(`chat model: ${status.state}`));
-  }
-
-  async dispose(): Promise<void> {
-    await this.chatHost?.dispose();
   }
 
   /**
@@ -89,7 +68,8 @@ export class TextHelpService {
         return await this.answer(job, tracked);
       } catch (error) {
         if (!(error instanceof AbortedError)) throw error;
-        const name = (this.chatHost ?? this.host).status.model?.name ?? 'local model';
+        const status = this.runtime.status;
+        const name = (status.chat ?? status).model?.name ?? 'local model';
         return {
           text: streamed,
           model: { name, location: 'local' },
@@ -104,29 +84,28 @@ export class TextHelpService {
   private async answer(job: TextHelpJob, io: TextHelpIo): Promise<TextHelpResult> {
     const started = performance.now();
     if (job.text.trim() === '') throw new TextHelpError(`Nothing to ${job.task}: the text is empty.`);
-    const host = this.chatHost ?? this.host;
-    const loaded = await host.acquire();
-    if (!loaded) throw new TextHelpError(host.status.message ?? 'No model is loaded: set slmAssist.model.path.');
+    const engine = await this.runtime.chat();
+    if (!engine) throw new TextHelpError(this.runtime.unavailable('chat'));
     const settings = this.settings();
     const kind = kindOf(job.languageId);
     const answerTokens = settings.summary.maxTokens;
-    const budget = loaded.info.contextSize - answerTokens - PROMPT_OVERHEAD;
-    const inputTokens = loaded.model.tokenize(job.text).length;
+    const budget = engine.info.contextSize - answerTokens - PROMPT_OVERHEAD;
+    const inputTokens = engine.countTokens(job.text);
     const usage = { promptTokens: 0, completionTokens: 0, ms: 0, generationMs: 0 };
-    const local = { name: loaded.info.name, location: 'local' as const };
+    const local = { name: engine.info.name, location: 'local' as const };
     const finish = (result: Omit<TextHelpResult, 'usage'>): TextHelpResult => ({
       ...result,
       usage: { ...usage, ms: Math.round(performance.now() - started) },
     });
 
     if (inputTokens <= budget) {
-      const answer = await this.chat(loaded, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true);
+      const answer = await this.chat(engine, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true);
       return finish({ text: answer.text, model: local, chunks: 1, incomplete: answer.aborted || undefined });
     }
 
     const route = await this.route(job, inputTokens, io);
     if (route.kind === 'remote') return finish(await this.remote(job, kind, route, io, usage));
-    return finish(await this.mapReduce(loaded, job, kind, budget, io, usage));
+    return finish(await this.mapReduce(engine, job, kind, budget, io, usage));
   }
 
   /** Where a long request goes, by `fallback.mode`, `network.allowRemote` and the user's answer. */
@@ -192,15 +171,15 @@ export class TextHelpService {
 
   /** Summarizes each piece, then the summaries, until the result fits; streams the last step. */
   private async mapReduce(
-    loaded: LoadedModel,
+    engine: ChatEngine,
     job: TextHelpJob,
     kind: string,
     budget: number,
     io: TextHelpIo,
     usage: TextHelpResult['usage'],
   ): Promise<Omit<TextHelpResult, 'usage'>> {
-    const count = (text: string): number => loaded.model.tokenize(text).length;
-    const local = { name: loaded.info.name, location: 'local' as const };
+    const count = (text: string): number => engine.countTokens(text);
+    const local = { name: engine.info.name, location: 'local' as const };
     const pieceTokens = this.settings().summary.maxTokens;
     let pieces = splitByStructure(job.text, budget, count);
     const chunks = pieces.length;
@@ -211,14 +190,14 @@ export class TextHelpService {
           level === 1 ? `reading chunk ${index + 1} of ${pieces.length}` : `combining: part ${index + 1} of ${pieces.length}`,
           Math.round((100 * index) / pieces.length),
         );
-        const answer = await this.chat(loaded, piecePrompt(index + 1, pieces.length, kind, piece), pieceTokens, io, usage, false);
+        const answer = await this.chat(engine, piecePrompt(index + 1, pieces.length, kind, piece), pieceTokens, io, usage, false);
         if (answer.aborted) return { text: '', model: local, chunks, incomplete: true };
         summaries.push(answer.text);
       }
       const combined = combinePrompt(job.task, job.style, kind, summaries);
       if (count(combined) <= budget) {
         io.onProgress('writing the summary', 100);
-        const answer = await this.chat(loaded, combined, this.settings().summary.maxTokens, io, usage, true);
+        const answer = await this.chat(engine, combined, this.settings().summary.maxTokens, io, usage, true);
         return { text: answer.text, model: local, chunks, incomplete: answer.aborted || undefined };
       }
       // The summaries together are still too long: summarize them in pieces again.
@@ -228,7 +207,7 @@ export class TextHelpService {
   }
 
   private async chat(
-    loaded: LoadedModel,
+    engine: ChatEngine,
     prompt: string,
     maxTokens: number,
     io: TextHelpIo,
@@ -239,10 +218,9 @@ export class TextHelpService {
       { role: 'system', content: systemPrompt },
       { role: 'user', content: prompt },
     ];
-    const result = await chatGenerate(loaded.model, loaded.chatWrapper, loaded.chatSequence, messages, {
+    const result = await engine.answer(messages, {
       maxTokens,
       signal: io.signal,
-      gate: this.gate,
       onDelta: stream ? (delta) => io.onDelta(delta) : undefined,
     });
     usage.promptTokens += result.promptTokens;

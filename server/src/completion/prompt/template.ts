@@ -1,3 +1,5 @@
+import type { FimTokens } from '../../model/engines';
+
 /**
  * Prompt layouts as data: a template is the order in which segments are concatenated, so adding a
  * layout (SPM, a model's own quirk) is a new table entry rather than a new branch.
@@ -26,12 +28,7 @@ export const templates: Record<TemplateName, readonly Segment[]> = {
   prefixOnly: ['prefix'],
 };
 
-/** The model's fill-in-the-middle marker token ids. */
-export interface FimTokens {
-  prefix: number;
-  suffix: number;
-  middle: number;
-}
+export type { FimTokens };
 
 /**
  * Concatenates the segments of `template` into one token sequence.

@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
-import { throwIfAborted } from '../../util/abort';
+import { throwIfAborted } from '../util/abort';
 
 export interface EvaluatePromptOptions {
   /** Prompt tokens per llama.cpp batch; the signal is checked between batches. */

@@ -1,5 +1,6 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { AbortedError, throwIfAborted } from '../../util/abort';
+import { AbortedError, throwIfAborted } from '../util/abort';
+import type { GenerateOptions, GenerateResult, StopReason } from './engines';
 import { evaluatePrompt } from './evaluatePrompt';
 
 /**
@@ -9,45 +10,13 @@ import { evaluatePrompt } from './evaluatePrompt';
  */
 export const PROMPT_CHUNK = 256;
 
-/** Options of one generation. */
-export interface GenerateOptions {
-  /** Most tokens to generate. */
-  maxTokens: number;
-  /** After this long (from the start of the call) the text so far is returned. */
-  timeBudgetMs: number;
-  /** Stops the work between two batches; the call then rejects with AbortedError. */
-  signal: AbortSignal;
-  /** Stop at the first line break (the cursor is mid-line, so only one line can be shown). */
-  stopAtNewline: boolean;
-  /** Prompt tokens evaluated per batch; the signal is checked between batches. */
-  promptChunk: number;
-  /** Keep generating past end-of-generation tokens (the benchmark only, so every run does the same work). */
-  ignoreEog?: boolean;
-}
-
-export type StopReason = 'eog' | 'maxTokens' | 'newline' | 'timeBudget' | 'aborted';
-
-/** What a generation produced and what it cost. */
-export interface GenerateResult {
-  text: string;
-  stopReason: StopReason;
-  /** Tokens in the prompt. */
-  promptTokens: number;
-  /** Prompt tokens that had to be evaluated (the rest came from the KV cache). */
-  evaluatedTokens: number;
-  generatedTokens: number;
-  /** Milliseconds from the call to the first generated token (undefined if none). */
-  firstTokenMs?: number;
-  totalMs: number;
-}
-
 /**
  * Runs a prompt on a context sequence, reusing whatever prefix of it the sequence already
  * holds in its KV cache, and generates greedily. Long prompt evaluations are split into
  * chunks so that a cancellation stops the work within one chunk: llama.cpp does not stop a
  * prompt evaluation that is under way.
  */
-export async function generate(
+export async function generateOnSequence(
   model: LlamaModel,
   sequence: LlamaContextSequence,
   promptIds: readonly number[],
@@ -60,7 +29,7 @@ export async function generate(
   throwIfAborted(options.signal);
   if (prompt.length === 0) throw new Error('generate: the prompt is empty');
 
-  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk, signal: options.signal });
+  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk ?? PROMPT_CHUNK, signal: options.signal });
 
   const generated: Token[] = [];
   let text = '';

@@ -1,32 +1,15 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { evaluatePrompt } from '../completion/generate/evaluatePrompt';
 import { throwIfAborted } from '../util/abort';
 import type { PriorityGate } from '../util/gate';
+import type { ChatMessage, ChatOptions, ChatResult } from './engines';
+import { evaluatePrompt } from './evaluatePrompt';
 
-export interface ChatMessage {
-  role: 'system' | 'user';
-  content: string;
-}
-
-export interface ChatOptions {
-  maxTokens: number;
-  signal: AbortSignal;
-  /** Called with each new piece of the answer. */
-  onDelta?: (text: string) => void;
-  /** Completion has priority: the chat waits on this gate between batches. */
+/** How one answer runs on its sequence. */
+export interface ChatRunOptions extends ChatOptions {
+  /** Completion has priority: the chat waits on this gate between batches and tokens. */
   gate: PriorityGate;
   /** Prompt tokens per batch; the gate and the signal are checked between batches. */
   promptChunk?: number;
-}
-
-export interface ChatResult {
-  text: string;
-  promptTokens: number;
-  completionTokens: number;
-  /** The signal fired: `text` is what was generated until then. */
-  aborted: boolean;
-  /** Milliseconds spent generating, from the first generated token's request to the last. */
-  generationMs: number;
 }
 
 /**
@@ -36,12 +19,12 @@ export interface ChatResult {
  * behind a summary for more than one batch. A signal that fires during the prompt throws
  * AbortedError; during generation it ends the answer, which is returned with `aborted`.
  */
-export async function chatGenerate(
+export async function chatOnSequence(
   model: LlamaModel,
   wrapper: ChatWrapper,
   sequence: LlamaContextSequence,
   messages: ChatMessage[],
-  options: ChatOptions,
+  options: ChatRunOptions,
 ): Promise<ChatResult> {
   const history: ChatHistoryItem[] = [
     ...messages.map((m): ChatHistoryItem =>
