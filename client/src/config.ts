@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultSettings, parseSettings, type SettingProblem } from '../../common/settings';
-import { buildSection, ignoredWorkspaceMessage, restrictedWorkspaceMessage, type BuiltSection } from './settingsSection';
+import { buildSection, ignoredWorkspaceMessage, restrictedKeysIn, restrictedWorkspaceMessage, type BuiltSection } from './settingsSection';
 
 /** The configuration section of every SLM Assist setting. */
 export const SECTION = 'slmAssist';
@@ -24,6 +24,29 @@ export function readBuiltSection(): BuiltSection {
     { get: (key) => config.get(key), inspect: (key) => config.inspect(key) },
     { trusted: vscode.workspace.isTrusted },
   );
+}
+
+/**
+ * In Restricted Mode, what it turns off: the model settings a workspace sets (read from the
+ * workspace's settings files, since VS Code hides their values then). Undefined when trusted.
+ */
+export async function restrictedMode(): Promise<{ ignored: string[] } | undefined> {
+  const built = readBuiltSection().restricted;
+  if (!built) return undefined;
+  const files = [
+    ...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json')),
+    ...(vscode.workspace.workspaceFile?.scheme === 'file' ? [vscode.workspace.workspaceFile] : []),
+  ];
+  const texts = await Promise.all(
+    files.map(async (uri) => {
+      try {
+        return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      } catch {
+        return ''; // no settings file there
+      }
+    }),
+  );
+  return { ignored: [...new Set([...built.ignored, ...restrictedKeysIn(texts)])].sort() };
 }
 
 /** Whether inline completions are switched on (`slmAssist.inlineCompletion.enabled`). */
@@ -67,7 +90,7 @@ export class SettingsWarnings {
 
   /** Validates the current section and reports problems not reported yet. */
   check(): void {
-    const { section, ignored, restricted } = readBuiltSection();
+    const { section, ignored } = readBuiltSection();
     for (const key of ignored) {
       if (this.reportedIgnored.has(key)) continue;
       this.reportedIgnored.add(key);
@@ -75,12 +98,7 @@ export class SettingsWarnings {
       this.log.warn(message);
       void vscode.window.showWarningMessage(message);
     }
-    for (const key of restricted?.ignored ?? []) {
-      if (this.reportedRestricted.has(key)) continue;
-      this.reportedRestricted.add(key);
-      this.log.warn(restrictedWorkspaceMessage(key));
-      void this.offerTrust(restrictedWorkspaceMessage(key));
-    }
+
     const { problems } = parseSettings(section);
     const current = new Set(problems.map(problemKey));
     for (const problem of problems) {
@@ -89,6 +107,16 @@ export class SettingsWarnings {
       void this.show(problem);
     }
     this.reported = current;
+  }
+
+  /** Reports, once each, the workspace values Restricted Mode ignores. */
+  reportRestricted(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (this.reportedRestricted.has(key)) continue;
+      this.reportedRestricted.add(key);
+      this.log.warn(restrictedWorkspaceMessage(key));
+      void this.offerTrust(restrictedWorkspaceMessage(key));
+    }
   }
 
   private async offerTrust(message: string): Promise<void> {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
 import { StatusNotification, type StatusParams } from '../../common/protocol';
 import type { SlmAssistApi } from './api';
-import { completionsEnabled, disabledLanguages, readBuiltSection, readSection, SECTION, SettingsWarnings } from './config';
+import { completionsEnabled, disabledLanguages, readSection, restrictedMode, SECTION, SettingsWarnings } from './config';
 import { CrashErrorHandler, type CrashListener } from './errorHandler';
 import { createLanguageClient, DOCUMENT_SCHEMES } from './languageClient';
 import { onNotification } from './protocol';
@@ -45,7 +45,7 @@ export class Ctx implements CrashListener {
         this.statusBar.setCompletionsEnabled(completionsEnabled());
         this.followEditor();
         this.settingsWarnings.check();
-        this.statusBar.setRestricted(readBuiltSection().restricted);
+        void this.followRestrictedMode();
       }),
       vscode.window.onDidChangeActiveTextEditor(() => this.followEditor()),
       // Trusting the folder lifts Restricted Mode: the server gets the workspace's values now.
@@ -57,8 +57,15 @@ export class Ctx implements CrashListener {
       }),
     );
     this.settingsWarnings.check();
-    this.statusBar.setRestricted(readBuiltSection().restricted);
+    void this.followRestrictedMode();
     this.followEditor();
+  }
+
+  /** Shows what Restricted Mode turned off in the status tooltip, and tells the user once per setting. */
+  private async followRestrictedMode(): Promise<void> {
+    const restricted = await restrictedMode();
+    this.statusBar.setRestricted(restricted);
+    if (restricted) this.settingsWarnings.reportRestricted(restricted.ignored);
   }
 
   /** Shows in the status bar whether the active editor's language has completions turned off. */

@@ -135,6 +135,18 @@ function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The {@link TRUSTED_ONLY_SETTINGS} keys that workspace settings files set. In Restricted Mode
+ * VS Code hides those values from `inspect()`, so the extension reads the files themselves to
+ * tell the user what was ignored (the values are never used).
+ */
+export function restrictedKeysIn(settingsFiles: readonly string[]): string[] {
+  return TRUSTED_ONLY_SETTINGS.filter((key) => {
+    const pattern = new RegExp(`"slmAssist\\.${key.replace(/\./g, '\\.')}"\\s*:`);
+    return settingsFiles.some((text) => pattern.test(text));
+  });
+}
+
 /** The message shown once per workspace value that Restricted Mode ignores. */
 export function restrictedWorkspaceMessage(key: string): string {
   return `SLM Assist ignores slmAssist.${key} from this workspace in Restricted Mode: an untrusted folder cannot choose the file llama.cpp loads. Trust the folder, or set it in your user settings.`;

@@ -283,8 +283,15 @@ async function loadScenarios() {
  * @param {Scenario} scenario @param {string} title @returns {Promise<Result>}
  */
 async function runScenario(scenario, title) {
-  writeSettings(dirs.userData, baseSettings);
   const scenarioStarted = Date.now();
+  // A scenario of Restricted Mode gets a code-server of its own with workspace trust on, a folder
+  // nobody trusted yet, and its own user settings; the others share the run's.
+  const own = scenario.workspaceTrust === 'untrusted' ? await startUntrusted(scenario.id) : undefined;
+  const server = own?.codeServer ?? /** @type {CodeServer} */ (codeServer);
+  const userData = own?.userData ?? dirs.userData;
+  const workspace = own?.workspace ?? dirs.workspace;
+  const settings = own?.settings ?? baseSettings;
+  writeSettings(userData, settings);
   /** @type {import('playwright-core').Page[]} */
   const pages = [];
   /** @type {string[]} */
@@ -296,17 +303,18 @@ async function runScenario(scenario, title) {
     broken,
     /** How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run. */
     offHostCount: () => /** @type {Browser} */ (browser).offHost.length,
-    codeServer: /** @type {CodeServer} */ (codeServer),
+    codeServer: server,
     serverScript: join(installedExtension, 'dist/server/server.js'),
     /** Creates a file in the workspace and returns its path. */
     workspaceFile(name, content) {
-      const file = join(dirs.workspace, name);
+      const file = join(workspace, name);
+      mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
       return file;
     },
-    /** Merges `settings` into the base user settings (code-server picks the file up). */
-    writeSettings(settings) {
-      writeSettings(dirs.userData, { ...baseSettings, ...settings });
+    /** Merges `extra` into the base user settings (code-server picks the file up). */
+    writeSettings(extra) {
+      writeSettings(userData, { ...settings, ...extra });
     },
     /** Opens the workbench in a new page and waits until the extension is active. */
     async open() {
@@ -315,7 +323,7 @@ async function runScenario(scenario, title) {
       page.on('dialog', (dialog) => void dialog.accept());
       page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
       await preparePage(page);
-      await openWorkbench(page, { url: /** @type {CodeServer} */ (codeServer).url, folder: dirs.workspace });
+      await openWorkbench(page, { url: server.url, folder: workspace });
       return page;
     },
     async shot(name) {
@@ -359,5 +367,36 @@ async function runScenario(scenario, title) {
     clearTimeout(timer);
     for (const page of pages) await closePage(page);
     writeFileSync(join(logs, `scenario-${scenario.id}-console.log`), consoleLines.join('\n'));
+    await own?.codeServer.stop().catch((/** @type {Error} */ error) => say(`stopping the scenario's code-server: ${error.message}`));
   }
+}
+
+/**
+ * A code-server with workspace trust on (no --disable-workspace-trust) and a new folder that opens in
+ * Restricted Mode: the trust prompt is off, so nobody trusts it.
+ * @param {string} id the scenario's id, for folder and log names
+ */
+async function startUntrusted(id) {
+  const base = join(runDir, `untrusted-${id}`);
+  const userData = join(base, 'userData');
+  const workspace = join(base, 'workspace');
+  for (const dir of [userData, workspace]) mkdirSync(dir, { recursive: true });
+  const settings = {
+    ...baseSettings,
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'never',
+  };
+  writeSettings(userData, settings);
+  const server = await startCodeServer({
+    bin: codeServerBin,
+    port: await freePort(),
+    userDataDir: userData,
+    extensionsDir: dirs.extensions,
+    workspace,
+    env,
+    logFile: join(logs, `code-server-${id}.log`),
+    workspaceTrust: true,
+  });
+  return { codeServer: server, userData, workspace, settings };
 }

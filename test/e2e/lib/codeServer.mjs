@@ -73,9 +73,9 @@ export function freePort() {
  * Starts code-server in a session of its own (`detached` is setsid(2)), so that it, its extension
  * hosts and the language servers they fork can all be stopped by process group, and found by
  * session. Resolves when its log says `HTTP server listening`; rejects if it exits first.
- * @param {{ bin: string, port: number, userDataDir: string, extensionsDir: string, workspace: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs?: number }} options
+ * @param {{ bin: string, port: number, userDataDir: string, extensionsDir: string, workspace: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs?: number, workspaceTrust?: boolean }} options
  */
-export async function startCodeServer({ bin, port, userDataDir, extensionsDir, workspace, env, logFile, timeoutMs = 60_000 }) {
+export async function startCodeServer({ bin, port, userDataDir, extensionsDir, workspace, env, logFile, timeoutMs = 60_000, workspaceTrust = false }) {
   const args = [
     '--bind-addr',
     `127.0.0.1:${port}`,
@@ -83,7 +83,8 @@ export async function startCodeServer({ bin, port, userDataDir, extensionsDir, w
     'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    // Workspace trust is off (every folder trusted) unless a scenario tests Restricted Mode.
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir',
     userDataDir,

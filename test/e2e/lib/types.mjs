@@ -41,6 +41,7 @@
  * @property {string} title
  * @property {'known' | 'chat'} [needs] The model it needs; skipped without it.
  * @property {string} [skip] Why it is skipped, if it is.
+ * @property {'untrusted'} [workspaceTrust] Run in a code-server of its own with workspace trust on and the folder untrusted (Restricted Mode).
  * @property {(t: ScenarioContext) => Promise<void>} run
  */
 

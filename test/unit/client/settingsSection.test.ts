@@ -5,6 +5,7 @@ import {
   buildSection,
   hasWorkspaceValue,
   ignoredWorkspaceMessage,
+  restrictedKeysIn,
   restrictedModeLines,
   restrictedWorkspaceMessage,
   USER_ONLY_SETTINGS,
@@ -143,6 +144,13 @@ describe('settingsSection', () => {
       assert.equal(valueAt(built.section, 'model.path'), '/repo/model.gguf');
       assert.equal(valueAt(built.section, 'network.allowRemote'), true);
       assert.equal(built.restricted, undefined);
+    });
+
+    it('finds the model settings a workspace settings file sets (VS Code hides their values in Restricted Mode)', () => {
+      const file = '{\n  // the repository\'s choice\n  "slmAssist.model.path": "./models/x.gguf",\n  "editor.tabSize": 2\n}';
+      assert.deepEqual(restrictedKeysIn([file]), ['model.path']);
+      assert.deepEqual(restrictedKeysIn(['{ "slmAssist.chatModel.path" : "c.gguf" }', '{}']), ['chatModel.path']);
+      assert.deepEqual(restrictedKeysIn(['{ "slmAssist.model.pathology": 1, "xslmAssist.model.path": 2 }']), []);
     });
 
     it('names what it turned off', () => {
