@@ -7,7 +7,7 @@
  *
  * Needs `npm run build` first; installs code-server and Chromium on first use (test/e2e/setup.sh).
  *
- *   node test/e2e/run.mjs [--only=1,2b] [--no-integration] [--keep]
+ *   node test/e2e/run.mjs [--only=1,2b] [--no-integration] [--keep] [--docs-images]
  *
  * --only runs the scenarios with those ids (and no integration suite unless --integration);
  * --keep keeps this run's temporary folder. Screenshots go to .e2e/screenshots/, logs (code-server,
@@ -37,8 +37,18 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 const keep = args.includes('--keep');
+// --docs-images: copy the screenshots the README shows into docs/images (see DOCS_IMAGES).
+const docsImages = args.includes('--docs-images');
 const integration = only ? args.includes('--integration') : !args.includes('--no-integration');
 const SCENARIO_TIMEOUT_MS = 150_000;
+/** The README's images: which screenshot each one is. */
+const DOCS_IMAGES = {
+  'ghost-text.png': '1-ghost-text.png',
+  'status-bar.png': '2a-model-ready.png',
+  'status-menu.png': '2c-status-menu.png',
+  'summary-panel.png': '3-summary-stopped.png',
+  'restricted-mode.png': '5-restricted-mode.png',
+};
 const INTEGRATION_TIMEOUT_MS = 300_000;
 
 /** @type {Result[]} */
@@ -259,6 +269,13 @@ try {
   if (keep) say(`kept ${runDir}`);
   else rmSync(runDir, { recursive: true, force: true });
   say(`screenshots in ${screenshots}, logs in ${logs}`);
+  if (docsImages) {
+    for (const [image, shot] of Object.entries(DOCS_IMAGES)) {
+      if (existsSync(join(screenshots, shot))) cpSync(join(screenshots, shot), join(root, 'docs/images', image));
+      else say(`no ${shot} for docs/images/${image}`);
+    }
+    say('copied the README images into docs/images');
+  }
 }
 say(`whole run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 finish();

@@ -75,7 +75,17 @@ export function freePort() {
  * session. Resolves when its log says `HTTP server listening`; rejects if it exits first.
  * @param {{ bin: string, port: number, userDataDir: string, extensionsDir: string, workspace: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs?: number, workspaceTrust?: boolean }} options
  */
-export async function startCodeServer({ bin, port, userDataDir, extensionsDir, workspace, env, logFile, timeoutMs = 60_000, workspaceTrust = false }) {
+export async function startCodeServer({
+  bin,
+  port,
+  userDataDir,
+  extensionsDir,
+  workspace,
+  env,
+  logFile,
+  timeoutMs = 60_000,
+  workspaceTrust = false,
+}) {
   const args = [
     '--bind-addr',
     `127.0.0.1:${port}`,

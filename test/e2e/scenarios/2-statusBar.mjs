@@ -1,6 +1,6 @@
 // @ts-check
 import { basename } from 'node:path';
-import { runCommand, STATUS_ITEM, statusHistory, waitForStatus } from '../lib/workbench.mjs';
+import { openFile, runCommand, STATUS_ITEM, statusHistory, waitForStatus } from '../lib/workbench.mjs';
 
 /** @typedef {import('../lib/types.mjs').ScenarioContext} ScenarioContext */
 /** @typedef {import('../lib/types.mjs').Scenario} Scenario */
@@ -56,6 +56,44 @@ export default [
         .waitFor({ timeout: 10_000 })
         .catch(() => undefined);
       await t.shot('2b-broken-model');
+    },
+  },
+  {
+    id: '2c',
+    title: 'status bar: a click opens the menu; "Turn inline completions off" turns them off',
+    needs: 'known',
+    /** @param {ScenarioContext} t */
+    async run(t) {
+      if (!t.model) throw new Error('scenario 2c needs the known model'); // the runner skips it without one
+      t.workspaceFile('menu.ts', 'const answer = 42;\n');
+      const page = await t.open();
+      await openFile(page, 'menu.ts');
+      await runCommand(page, t.commandTitle('slmAssist.loadModel'));
+      await waitForStatus(page, '^(sparkle|warning)\\s', 90_000);
+      await page.locator(STATUS_ITEM).click();
+      const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+      await rows.first().waitFor({ timeout: 10_000 });
+      const labels = (await rows.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+      t.log(`menu: ${JSON.stringify(labels)}`);
+      for (const expected of [
+        'Turn inline completions off',
+        'Turn them off for typescript',
+        'Change the model file',
+        'Summarize this file',
+        'Show the log',
+        'Restart the server',
+      ]) {
+        t.assert(
+          labels.some((label) => label.includes(expected)),
+          `the menu has no "${expected}": ${JSON.stringify(labels)}`,
+        );
+      }
+      await t.shot('2c-status-menu');
+      await page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Turn inline completions off' })
+        .first()
+        .click();
+      await waitForStatus(page, 'SLM: inline completions off', 20_000);
     },
   },
 ];
