@@ -39,7 +39,10 @@ describe('downloadFile: transfers', () => {
     assert.deepEqual(progress.at(-1), { ...progress.at(-1), receivedBytes: FILE.length, secondsLeft: 0 });
 
     const host = new URL(server.origin).host;
-    assert.ok(fx.lines.some((l) => new RegExp(`GET ${host}/m/f\\.gguf from byte 0: 200, ${FILE.length} bytes, \\d+ ms`).test(l)), fx.lines.join('\n'));
+    assert.ok(
+      fx.lines.some((l) => new RegExp(`GET ${host}/m/f\\.gguf from byte 0: 200, ${FILE.length} bytes, \\d+ ms`).test(l)),
+      fx.lines.join('\n'),
+    );
     assert.ok(!fx.lines.some((l) => /SIGNED-SECRET|token=|identity|Range/.test(l)), fx.lines.join('\n'));
   });
 
@@ -48,7 +51,13 @@ describe('downloadFile: transfers', () => {
     await writeFile(join(fx.dir, 'f.gguf'), FILE);
     const result = await downloadFile(fx.options(server.url('/f.gguf'), 'f.gguf', { expectedBytes: FILE.length, sha256: HASH }));
     assert.equal(server.requests.length, 0);
-    assert.deepEqual(result, { path: join(fx.dir, 'f.gguf'), bytes: FILE.length, sha256: HASH, resumedFromBytes: FILE.length, verified: true });
+    assert.deepEqual(result, {
+      path: join(fx.dir, 'f.gguf'),
+      bytes: FILE.length,
+      sha256: HASH,
+      resumedFromBytes: FILE.length,
+      verified: true,
+    });
   });
 
   it('downloads again over a file of the right size whose hash is wrong', async () => {
@@ -69,7 +78,7 @@ describe('downloadFile: transfers', () => {
     );
     assert.ok((await readFile(result.path)).equals(FILE));
     assert.equal(result.verified, true);
-    assert.ok(fx.lines.some((l) => l.startsWith('warn: download: connection lost at byte') && l.includes('retry 1 of 3')));
+    assert.ok(fx.lines.some((l) => l.startsWith('warn: download: the connection failed at byte') && l.includes('retry 1 of 3')));
   });
 
   it('starts over when the server ignores the Range of a partial file', async () => {
@@ -120,6 +129,17 @@ describe('downloadFile: transfers', () => {
     assert.match(error.message, /768 KiB of 3\.0 MiB received are kept: downloading again resumes/);
     assert.equal((await stat(join(fx.dir, 'f.gguf.partial'))).size, 768 * KiB);
     assert.equal(fx.exists('f.gguf'), false);
+  });
+
+  it("fails with 'network' when nothing answers, after pausing between the retries", async () => {
+    const server = await fx.serve({});
+    const url = server.url('/f.gguf');
+    await server.close();
+    const started = performance.now();
+    const error = await expectDownloadError(downloadFile(fx.options(url, 'f.gguf', { retries: 1 })), 'network');
+    assert.ok(performance.now() - started >= 450, 'no pause before the retry');
+    assert.match(error.message, /after 2 attempts \(connect ECONNREFUSED [^)]*\)\. Check the network/);
+    assert.equal(fx.exists('f.gguf.partial'), false);
   });
 
   it('cancels at once, keeps the partial file, and a second download resumes it', async () => {

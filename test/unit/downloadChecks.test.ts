@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,10 @@ describe('downloadFile: redirects', () => {
 
   it('follows a redirect to another host and a relative one, logging each hop', async () => {
     const cdn = await fx.serve({ '/blob/f.gguf': { body: FILE } }, { host: 'localhost' });
-    const hub = await fx.serve({ '/f.gguf': { redirect: '/resolve/f.gguf' }, '/resolve/f.gguf': { redirect: cdn.url('/blob/f.gguf').href } });
+    const hub = await fx.serve({
+      '/f.gguf': { redirect: '/resolve/f.gguf' },
+      '/resolve/f.gguf': { redirect: cdn.url('/blob/f.gguf').href },
+    });
     const result = await downloadFile(fx.options(hub.url('/f.gguf'), 'f.gguf', { sha256: HASH }));
     assert.ok((await readFile(result.path)).equals(FILE));
     const [hubHost, cdnHost] = [new URL(hub.origin).host, new URL(cdn.origin).host];
@@ -136,6 +140,7 @@ describe('downloadFile: disk full (a 2 MiB tmpfs)', () => {
     const server = await fx.serve({ '/big.gguf': { body: big } });
     const destination = join(mount, 'big.gguf');
     const error = await expectDownloadError(downloadFile({ ...fx.options(server.url('/big.gguf'), 'x'), destination }), 'diskFull');
+    assert.equal(server.requests.length, 1);
     assert.match(error.message, /The disk is full.*Free some space and download again to resume/);
     assert.ok((await stat(`${destination}.partial`)).size > 0);
   });
@@ -146,26 +151,26 @@ describe('downloadFile: disk full (a 2 MiB tmpfs)', () => {
     const options = { ...fx.options(server.url('/big.gguf'), 'x', { expectedBytes: big.length }), destination };
     const error = await expectDownloadError(downloadFile(options), 'diskFull');
     assert.equal(server.requests.length, 0);
-    assert.ok(error.message.includes(`Not enough free space in ${mount}: the download needs 4.0 MiB (${big.length} bytes) more`), error.message);
+    assert.ok(
+      error.message.includes(`Not enough free space in ${mount}: the download needs 4.0 MiB (${big.length} bytes) more`),
+      error.message,
+    );
     assert.match(error.message, /and 2\.0 MiB \(2097152 bytes\) is free/);
   });
 });
 
 /** A key and certificate for 127.0.0.1 from the openssl command, or undefined when it is not installed. */
 function selfSignedCertificate(): { key: string; cert: string } | undefined {
-  const dir = join(tmpdir(), `slm-tls-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), 'slm-tls-'));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   try {
-    execFileSync('mkdir', ['-p', dir]);
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
-    execFileSync('openssl', [...args, '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-      stdio: 'pipe',
-    });
-    return { key: execFileSync('cat', [key]).toString(), cert: execFileSync('cat', [cert]).toString() };
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-keyout', key];
+    execFileSync('openssl', [...args, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   } catch (error) {
     console.log(`      (skipped: cannot make a certificate with openssl: ${String(error).split('\n')[0]})`);
     return undefined;
   } finally {
-    execFileSync('rm', ['-rf', dir]);
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -103,7 +103,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** The text with anything like `user:pass@` removed, for reasons that quote what the user typed. */
-function stripCredentials(text: string): string {
+export function stripCredentials(text: string): string {
   const at = text.lastIndexOf('@');
   if (at < 0) return text;
   const slashes = text.lastIndexOf('//', at);
