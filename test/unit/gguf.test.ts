@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GgufFileInfo } from 'node-llama-cpp';
 import {
   GgufError,
-  type GgufArray,
   type GgufCheck,
-  type GgufHeader,
   checkModelFile,
-  readGgufHeader,
+  readModelFile,
+  scanGgufHeader,
   validateGguf,
 } from '../../server/src/model/gguf/ggufHeader';
+import { ggmlBlock } from '../../server/src/model/gguf/ggmlSizes';
+import { Meta as MetaAccess } from '../../server/src/model/gguf/metaAccess';
 import { type GgufValue, type TensorSpec, encodeHeader, writeGguf } from '../modelgen/ggufWriter';
 
 type Meta = Array<[string, GgufValue]>;
@@ -94,7 +96,7 @@ async function reasonOf(meta: Meta): Promise<string> {
   return result.ok ? '' : result.reason;
 }
 async function rejects(path: string, code: GgufError['code'], pattern: RegExp): Promise<void> {
-  await assert.rejects(readGgufHeader(path), (error: unknown) => {
+  await assert.rejects(scanGgufHeader(path), (error: unknown) => {
     assert.ok(error instanceof GgufError, `not a GgufError: ${String(error)}`);
     assert.equal(error.code, code, error.message);
     assert.match(error.reason, pattern);
@@ -132,7 +134,7 @@ describe('GGUF header', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('readGgufHeader', () => {
+  describe("the pre-scan and node-llama-cpp's reader", () => {
     it('reads every value type, arrays and tensor infos', async () => {
       const extra: Meta = [
         ['t.u8', { type: 'u8', value: 200 }],
@@ -151,8 +153,12 @@ describe('GGUF header', () => {
         ['t.f32s', { type: 'array', itemType: 'f32', value: [0.25, -1] }],
       ];
       const path = writeModel(edit(qwenMeta(), [], extra));
-      const header = await readGgufHeader(path);
-      assert.equal(header.version, 3);
+      const scan = await scanGgufHeader(path);
+      assert.equal(scan.version, 3);
+      const read = await readModelFile(path);
+      assert.ok(read.ok, read.ok ? '' : read.reason);
+      // Values from node-llama-cpp's parse, types from the pre-scan.
+      const meta = new MetaAccess(read.fileInfo, scan);
       const expected: Record<string, unknown> = {
         'general.architecture': 'qwen2',
         't.u8': 200,
@@ -169,19 +175,26 @@ describe('GGUF header', () => {
         't.f64': Math.PI,
         'qwen2.context_length': 4096,
       };
-      for (const [key, value] of Object.entries(expected)) assert.equal(header.metadata.get(key), value, key);
-      assert.equal(header.metadataTypes.get('t.i16'), 'i16');
-      assert.deepEqual(header.metadata.get('t.u32s'), { arrayType: 'u32', length: 3, values: [1, 2, 3] });
-      assert.deepEqual(header.metadata.get('t.f32s'), { arrayType: 'f32', length: 2, values: [0.25, -1] });
-      assert.deepEqual((header.metadata.get('tokenizer.ggml.tokens') as GgufArray).values, VOCAB);
+      for (const [key, value] of Object.entries(expected)) assert.equal(meta.get(key), value, key);
+      assert.deepEqual(scan.keys.get('t.i16'), { type: 'i16' });
+      assert.deepEqual(scan.keys.get('t.u32s'), { type: 'array', arrayType: 'u32', length: 3 });
+      assert.deepEqual(meta.get('t.u32s'), [1, 2, 3]);
+      assert.deepEqual(meta.get('t.f32s'), [0.25, -1]);
+      assert.deepEqual(meta.get('tokenizer.ggml.tokens'), VOCAB);
+      assert.equal(meta.get('t.missing'), undefined);
 
-      assert.equal(header.tensorCount, 6);
-      assert.deepEqual(header.tensors[0], { name: 'token_embd.weight', dims: [64, 12], type: 8, offset: 0 });
-      assert.deepEqual(header.tensors[1], { name: 'blk.0.attn_q.weight', dims: [64, 64], type: 2, offset: 832 });
-      assert.equal(header.tensors[4].type, 0);
-      assert.equal(header.dataOffset % 32, 0);
-      assert.equal(header.dataOffset, encodeHeader(edit(qwenMeta(), [], extra), tensors()).length);
-      assert.equal(header.alignment, 32);
+      const tensorInfo = read.fileInfo.tensorInfo ?? [];
+      assert.equal(scan.tensorCount, 6);
+      assert.equal(tensorInfo.length, 6);
+      const brief = (i: number): unknown => {
+        const { name, dimensions, ggmlType, offset } = tensorInfo[i];
+        return { name, dims: dimensions, type: ggmlType, offset };
+      };
+      assert.deepEqual(brief(0), { name: 'token_embd.weight', dims: [64, 12], type: 8, offset: 0 });
+      assert.deepEqual(brief(1), { name: 'blk.0.attn_q.weight', dims: [64, 64], type: 2, offset: 832 });
+      assert.equal(tensorInfo[4].ggmlType, 0);
+      assert.equal(read.fileInfo.infoEndOffset, encodeHeader(edit(qwenMeta(), [], extra), tensors()).length);
+      assert.equal(scan.alignment, 32);
     });
 
     it('reads GGUF version 2 (the same layout with u64 counts)', async () => {
@@ -189,20 +202,16 @@ describe('GGUF header', () => {
       const bytes = encodeHeader(qwenMeta(), tensors());
       bytes.writeUInt32LE(2, 4);
       writeFileSync(path, bytes, { flag: 'r+' });
-      const header = await readGgufHeader(path);
-      assert.equal(header.version, 2);
-      assert.equal(validateGguf(header, path).ok, true);
+      assert.equal((await scanGgufHeader(path)).version, 2);
+      assert.equal((await checkModelFile(path)).ok, true);
     });
 
-    it('reads arrays of arrays (which validation refuses, as llama.cpp does)', async () => {
+    it('refuses arrays of arrays, as llama.cpp does, before node-llama-cpp builds them', async () => {
       const path = tmp();
       const inner = Buffer.concat([u32(4), u64(2n), u32(7), u32(8)]);
       const kv = Buffer.concat([str('t.nested'), u32(9), u32(9), u64(2n), inner, inner]);
       writeFileSync(path, Buffer.concat([rawHeader(0n, 1n), kv]));
-      const header = await readGgufHeader(path);
-      assert.deepEqual(header.metadata.get('t.nested'), { arrayType: 'array', length: 2 });
-      const result = validateGguf(header, path);
-      assert.ok(!result.ok && /t\.nested is an array of arrays/.test(result.reason));
+      await rejects(path, 'corrupt', /t\.nested is an array of arrays/);
     });
 
     it('refuses a file that is not GGUF, with a hint', async () => {
@@ -261,7 +270,7 @@ describe('GGUF header', () => {
       }
     });
 
-    it('refuses invalid value types, duplicate keys and too many dimensions', async () => {
+    it('refuses invalid value types, duplicate keys, too many dimensions and keys that reach a prototype', async () => {
       const badType = tmp();
       writeFileSync(badType, Buffer.concat([rawHeader(0n, 1n), str('k'), u32(13), Buffer.alloc(16)]));
       await rejects(badType, 'corrupt', /invalid value type 13/);
@@ -271,9 +280,12 @@ describe('GGUF header', () => {
       const dims = tmp();
       writeFileSync(dims, Buffer.concat([rawHeader(1n, 0n), str('w'), u32(5), Buffer.alloc(64)]));
       await rejects(dims, 'corrupt', /5 dimensions/);
+      const proto = tmp();
+      writeFileSync(proto, Buffer.concat([rawHeader(0n, 1n), str('general.__proto__'), u32(4), u32(1)]));
+      await rejects(proto, 'corrupt', /"general\.__proto__" is not a metadata key/);
     });
 
-    it('parses a 151,936-token vocabulary with 150,000 merges in well under a second', async function () {
+    it('checks a 151,936-token vocabulary with 150,000 merges: the pre-scan in well under a second, all of it in 1.5 s', async function () {
       this.timeout(30_000);
       const tokens = Array.from({ length: 151_936 }, (_, i) => (i === 151_660 ? '<|fim_prefix|>' : `tok${i}_ĠÄ`));
       const merges = Array.from({ length: 150_000 }, (_, i) => `Ġt ok${i}`);
@@ -287,21 +299,62 @@ describe('GGUF header', () => {
       );
       const path = tmp();
       writeGguf(path, meta, [{ name: 'token_embd.weight', dims: [64, tokens.length], type: 'Q4_0', data: 'zero' }]);
-      await readGgufHeader(path); // warm up
+      await checkModelFile(path); // warm up
       const started = performance.now();
-      const header = await readGgufHeader(path);
-      const elapsed = performance.now() - started;
-      const result = validateGguf(header, path);
+      const scan = await scanGgufHeader(path);
+      const scanned = performance.now() - started;
+      const result = await checkModelFile(path);
       const total = performance.now() - started;
-      assert.ok(elapsed < 500, `read took ${elapsed.toFixed(0)} ms`);
-      assert.ok(total < 1000, `read and validation took ${total.toFixed(0)} ms`);
-      const kept = header.metadata.get('tokenizer.ggml.tokens') as GgufArray;
-      assert.equal(kept.values?.length, 151_936);
-      assert.equal(kept.values?.[151_935], 'tok151935_ĠÄ');
-      assert.deepEqual(header.metadata.get('tokenizer.ggml.merges'), { arrayType: 'string', length: 150_000, values: undefined });
-      assert.deepEqual(header.metadata.get('tokenizer.ggml.scores'), { arrayType: 'f32', length: 151_936 });
+      // The pre-scan only measures; node-llama-cpp's reader builds every token and merge.
+      assert.ok(scanned < 500, `the pre-scan took ${scanned.toFixed(0)} ms`);
+      assert.ok(total < 1500, `the pre-scan and the check took ${total.toFixed(0)} ms`);
+      assert.deepEqual(scan.keys.get('tokenizer.ggml.tokens'), { type: 'array', arrayType: 'string', length: 151_936 });
+      assert.deepEqual(scan.keys.get('tokenizer.ggml.merges'), { type: 'array', arrayType: 'string', length: 150_000 });
+      assert.deepEqual(scan.keys.get('tokenizer.ggml.scores'), { type: 'array', arrayType: 'f32', length: 151_936 });
       assert.ok(result.ok, result.ok ? '' : result.reason);
       assert.equal(result.info.vocabSize, 151_936);
+      assert.deepEqual(result.info.fim, null);
+    });
+
+    it('refuses absurd counts and lengths in a 1 KB file fast, before node-llama-cpp allocates them', async () => {
+      // node-llama-cpp is loaded (and warm) first, so that only what the check itself allocates is measured.
+      assert.equal((await checkModelFile(writeModel(qwenMeta()))).ok, true);
+      const pad = Buffer.alloc(1024);
+      const cases: Array<[string, Buffer, RegExp]> = [
+        [
+          '2^40 strings',
+          Buffer.concat([rawHeader(0n, 1n), str('k'), u32(9), u32(8), u64(2n ** 40n), pad]),
+          /corrupt: the array "k" claims 1099511627776 elements/,
+        ],
+        [
+          'a 4 GiB string',
+          Buffer.concat([rawHeader(0n, 1n), str('k'), u32(8), u64(2n ** 32n), pad]),
+          /corrupt: the value of "k" claims 4294967296 bytes/,
+        ],
+        [
+          'a 4 GiB token',
+          Buffer.concat([rawHeader(0n, 1n), str('tokenizer.ggml.tokens'), u32(9), u32(8), u64(1n), u64(2n ** 32n), pad]),
+          /corrupt: element 0 of the array "tokenizer.ggml.tokens" claims 4294967296 bytes/,
+        ],
+        ['2^40 tensors', Buffer.concat([rawHeader(2n ** 40n, 0n), pad]), /corrupt: it claims 0 metadata entries and 1099511627776 tensors/],
+      ];
+      for (const [what, bytes, pattern] of cases) {
+        const path = tmp();
+        writeFileSync(path, bytes);
+        const before = process.memoryUsage();
+        const started = performance.now();
+        const result = await checkModelFile(path);
+        const elapsed = performance.now() - started;
+        const after = process.memoryUsage();
+        assert.ok(!result.ok, what);
+        assert.match(result.reason, pattern, what);
+        assert.ok(elapsed < 100, `${what}: ${elapsed.toFixed(0)} ms`);
+        assert.ok(
+          after.arrayBuffers - before.arrayBuffers < 4 * 1024 * 1024,
+          `${what}: buffers grew by ${after.arrayBuffers - before.arrayBuffers} bytes`,
+        );
+        assert.ok(after.rss - before.rss < 16 * 1024 * 1024, `${what}: RSS grew by ${after.rss - before.rss} bytes`);
+      }
     });
   });
 
@@ -320,7 +373,11 @@ describe('GGUF header', () => {
         vocabSize: VOCAB.length,
         fim: null,
         hasChatTemplate: true,
+        parameters: 64 * 12 + 64 * 64 + 64 * 32 + 64 * 128 + 64 + 64,
+        fileType: 15,
+        fileSize: result.info.fileSize,
       });
+      assert.ok(result.info.fileSize > 0);
     });
 
     it('names the quantization from general.file_type, else from the weights', async () => {
@@ -481,14 +538,11 @@ describe('GGUF header', () => {
 
     it('refuses a file truncated inside the tensor data', async () => {
       const path = writeModel(qwenMeta());
-      const header = await readGgufHeader(path);
-      truncateSync(path, header.fileSize - 100);
+      const fileSize = statSync(path).size;
+      truncateSync(path, fileSize - 100);
       const result = await checkModelFile(path);
       assert.ok(!result.ok);
-      assert.equal(
-        result.reason,
-        `the file is truncated: ${header.fileSize} bytes expected, ${header.fileSize - 100} present. Download it again.`,
-      );
+      assert.equal(result.reason, `the file is truncated: ${fileSize} bytes expected, ${fileSize - 100} present. Download it again.`);
     });
 
     it('refuses a file whose header is valid but which has no tensors', async () => {
@@ -528,18 +582,32 @@ describe('GGUF header', () => {
       assert.match(await checkModelFile(path).then((r) => (r.ok ? '' : r.reason)), /permission denied/);
     });
 
+    it("keeps the ggml block sizes the same as node-llama-cpp's addon, and leaves out the types it removed", async () => {
+      // The addon's numbers are internal to node-llama-cpp (GgufInsights computes tensor sizes with
+      // them): read here only to keep ggmlSizes.ts true when node-llama-cpp is updated.
+      const { GgmlType, GgufInsights } = await import('node-llama-cpp');
+      const checked = await readModelFile(writeModel(qwenMeta()));
+      assert.ok(checked.ok);
+      const insights = await GgufInsights.from(checked.fileInfo);
+      const bindings = (
+        insights as unknown as {
+          _llama: {
+            _bindings: { getTypeSizeForGgmlType(t: number): number | undefined; getBlockSizeForGgmlType(t: number): number | undefined };
+          };
+        }
+      )._llama._bindings;
+      for (const [name, id] of Object.entries(GgmlType)) {
+        if (typeof id !== 'number') continue;
+        // A type the table leaves out is one llama.cpp has removed: the addon gives it no size.
+        const block = ggmlBlock(name) ?? { blockSize: 0, blockBytes: 0 };
+        assert.deepEqual({ blockSize: bindings.getBlockSizeForGgmlType(id), blockBytes: bindings.getTypeSizeForGgmlType(id) }, block, name);
+      }
+    });
+
     it('never throws for a header validated directly', () => {
-      const header: GgufHeader = {
-        version: 3,
-        tensorCount: 0,
-        metadata: new Map(),
-        metadataTypes: new Map(),
-        tensors: [],
-        alignment: 32,
-        dataOffset: 24,
-        fileSize: 24,
-      };
-      const result = validateGguf(header, '/models/x.gguf');
+      const fileInfo = { metadata: {}, tensorInfo: [] } as unknown as GgufFileInfo;
+      const scan = { version: 3, tensorCount: 0, keys: new Map(), alignment: 32, fileSize: 24 };
+      const result = validateGguf(fileInfo, scan, { GgmlType: {}, GgufFileType: {} }, '/models/x.gguf');
       assert.ok(!result.ok && /general\.architecture is missing/.test(result.reason));
     });
   });

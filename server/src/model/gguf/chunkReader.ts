@@ -4,10 +4,11 @@ import { GgufError } from './ggufTypes';
 const CHUNK = 1 << 20;
 
 /**
- * Sequential little-endian reads from a file through a buffer refilled in chunks. The parse
- * loops call the synchronous getters after making sure that enough bytes are buffered
- * (`if (r.avail() < n) await r.fill(n, what)`), so that long arrays cost no await per element.
- * Reads never go past the file's size: a read that would is a `truncated` GgufError.
+ * Sequential little-endian reads from a file through a buffer refilled in chunks, for the
+ * pre-scan. The scan loops call the synchronous getters after making sure that enough bytes are
+ * buffered (`if (r.avail() < n) await r.fill(n, what)`), so that long arrays cost no await per
+ * element. Reads never go past the file's size: a read that would is a `truncated` GgufError,
+ * and a length is checked against the bytes left before a buffer grows for it.
  */
 export class ChunkReader {
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
@@ -88,22 +89,6 @@ export class ChunkReader {
     this.end = 0;
   }
 
-  u8(): number {
-    return this.buf[this.pos++];
-  }
-  i8(): number {
-    return this.buf.readInt8(this.pos++);
-  }
-  u16(): number {
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  i16(): number {
-    const v = this.buf.readInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
   u32(): number {
     const v = this.buf.readUInt32LE(this.pos);
     this.pos += 4;
@@ -114,32 +99,12 @@ export class ChunkReader {
     this.pos += 4;
     return v;
   }
-  f32(): number {
-    const v = this.buf.readFloatLE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  f64(): number {
-    const v = this.buf.readDoubleLE(this.pos);
-    this.pos += 8;
-    return v;
-  }
   /** A u64 as a number: exact up to 2^53, approximate above (lengths that large are refused anyway). */
   u64n(): number {
     const lo = this.buf.readUInt32LE(this.pos);
     const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
     return hi * 0x1_0000_0000 + lo;
-  }
-  u64(): bigint {
-    const v = this.buf.readBigUInt64LE(this.pos);
-    this.pos += 8;
-    return v;
-  }
-  i64(): bigint {
-    const v = this.buf.readBigInt64LE(this.pos);
-    this.pos += 8;
-    return v;
   }
   /** `n` buffered bytes as UTF-8. */
   utf8(n: number): string {

@@ -1,26 +1,22 @@
 /**
- * GGUF header reading and validation, so that a file which would make llama.cpp fail, or abort
- * the whole process (GGML_ASSERT), is refused with a clear reason before it is loaded.
+ * The GGUF check, so that a file which would make llama.cpp fail, or abort the whole process
+ * (GGML_ASSERT), is refused with a clear reason before it is loaded.
  *
- * - {@link readGgufHeader}: metadata and tensor infos, by bounded chunked reads.
- * - {@link validateGguf}: what llama.cpp needs, and a summary ({@link GgufInfo}).
- * - {@link checkModelFile}: both, plus the file-system checks; never throws.
+ * - {@link scanGgufHeader}: the bounded pre-scan (every length checked against the file's size).
+ * - {@link validateGguf}: what llama.cpp needs, on node-llama-cpp's parse, and a summary ({@link GgufInfo}).
+ * - {@link checkModelFile}: all of it, plus the file-system checks; never throws.
  */
-export { checkModelFile } from './checkModelFile';
-export { readGgufHeader } from './ggufReader';
+export { checkModelFile, readModelFile, type CheckedModelFile } from './checkModelFile';
+export { scanGgufHeader } from './preScan';
 export {
   GgufError,
   GgufType,
-  KEEP_ARRAY_MAX,
-  type GgufArray,
   type GgufCheck,
   type GgufErrorCode,
   type GgufFimTokens,
-  type GgufHeader,
   type GgufInfo,
-  type GgufScalar,
-  type GgufTensorInfo,
+  type GgufKeyType,
+  type GgufScan,
   type GgufTypeName,
-  type GgufValue,
 } from './ggufTypes';
 export { validateGguf } from './validateGguf';

@@ -1,7 +1,7 @@
 /**
- * Types of the GGUF header reader and validator. The format: magic "GGUF", u32 version,
- * u64 tensor count, u64 metadata count, the metadata key/values, the tensor infos, padding to
- * `general.alignment` (default 32), then the tensor data. All little-endian.
+ * Types of the GGUF check. The format: magic "GGUF", u32 version, u64 tensor count, u64 metadata
+ * count, the metadata key/values, the tensor infos, padding to `general.alignment` (default 32),
+ * then the tensor data. All little-endian.
  */
 
 /** GGUF metadata value types, by their id in the file. */
@@ -31,49 +31,28 @@ export function ggufTypeName(id: number): GgufTypeName | undefined {
   return undefined;
 }
 
-/** A scalar metadata value. u64 and i64 are bigint (exact); every other integer and float is number. */
-export type GgufScalar = number | bigint | boolean | string;
-
-/** An array metadata value. */
-export interface GgufArray {
-  /** Element type: a GgufTypeName; 'array' for an array of arrays. */
-  arrayType: GgufTypeName;
-  length: number;
-  /**
-   * The elements, where kept: always for `tokenizer.ggml.tokens`, and for any other array of at
-   * most {@link KEEP_ARRAY_MAX} scalars. Left out for long arrays (merges, scores, token types)
-   * and for arrays of arrays.
-   */
-  values?: GgufScalar[];
+/**
+ * How a metadata key is stored in the file. node-llama-cpp's parsed metadata has the values but
+ * not their types (a u32 and an i32 are both numbers), and llama.cpp reads each key with one
+ * exact type, so the pre-scan records them.
+ */
+export interface GgufKeyType {
+  type: GgufTypeName;
+  /** The element type of an array. */
+  arrayType?: GgufTypeName;
+  /** The element count of an array. */
+  length?: number;
 }
 
-/** Arrays of at most this many elements keep their values. */
-export const KEEP_ARRAY_MAX = 4096;
-
-export type GgufValue = GgufScalar | GgufArray;
-
-export interface GgufTensorInfo {
-  name: string;
-  /** ggml order: dims[0] is the row length. */
-  dims: number[];
-  /** ggml type id (0 F32, 1 F16, 2 Q4_0, 12 Q4_K, ...). */
-  type: number;
-  /** Offset of the data from `dataOffset`. */
-  offset: number;
-}
-
-export interface GgufHeader {
+/** What the bounded pre-scan learns about a header: sizes and types, never the values. */
+export interface GgufScan {
   /** 2 or 3. */
   version: number;
   tensorCount: number;
-  metadata: Map<string, GgufValue>;
-  /** The value type of each metadata key, as stored in the file (`'array'` for arrays). */
-  metadataTypes: Map<string, GgufTypeName>;
-  tensors: GgufTensorInfo[];
+  /** Every metadata key with its stored type. */
+  keys: Map<string, GgufKeyType>;
   /** `general.alignment`, or 32. */
   alignment: number;
-  /** Offset in the file where the tensor data starts (aligned). */
-  dataOffset: number;
   fileSize: number;
 }
 
@@ -99,6 +78,11 @@ export interface GgufInfo {
   /** Fill-in-the-middle token ids as llama.cpp finds them, or null when any of the three is missing. */
   fim: GgufFimTokens | null;
   hasChatTemplate: boolean;
+  /** Total parameters: the elements of every tensor. */
+  parameters: number;
+  /** `general.file_type` (node-llama-cpp's `GgufFileType`, llama.cpp's `llama_ftype`), when present. */
+  fileType?: number;
+  fileSize: number;
 }
 
 export type GgufCheck = { ok: true; info: GgufInfo } | { ok: false; reason: string };
@@ -114,7 +98,7 @@ export type GgufErrorCode =
   | 'corrupt';
 
 /**
- * A GGUF file the reader refuses. `reason` is a sentence for a user (without the path);
+ * A GGUF file the pre-scan refuses. `reason` is a sentence for a user (without the path);
  * `message` is `path: reason`.
  */
 export class GgufError extends Error {

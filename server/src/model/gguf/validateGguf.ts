@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
+import type { GgufFileInfo } from 'node-llama-cpp';
 import { ARCHITECTURES, MAX_EXPERTS, MAX_LAYERS, ROPE_SCALING_TYPES, type ArchitectureSpec } from './architectures';
-import { isFourBit } from './ggmlTables';
-import type { GgufCheck, GgufHeader, GgufInfo } from './ggufTypes';
-import { Invalid, Meta, isArray } from './metaAccess';
-import { checkTensors, quantizationName } from './tensorCheck';
+import { isFourBit } from './ggmlSizes';
+import type { GgufCheck, GgufInfo, GgufScan } from './ggufTypes';
+import { Invalid, Meta } from './metaAccess';
+import { type GgufNames, checkTensors, quantizationName } from './tensorCheck';
 import { checkVocab, findFimTokens } from './vocabCheck';
 
 /** Keys (without the `{arch}.` prefix) that are per-layer integers; the others in the table are f32 or u32. */
@@ -11,27 +12,22 @@ const PER_LAYER_KEYS = new Set(['feed_forward_length', 'expert_feed_forward_leng
 const F32_KEYS = new Set(['attention.layer_norm_rms_epsilon', 'attention.layer_norm_epsilon', 'logit_scale']);
 
 /**
- * Checks a header for what llama.cpp needs, so that a file that would make it fail, or abort
- * the whole process (GGML_ASSERT), is refused with a reason instead. `path` gives the name when
- * the file has no `general.name`. The reason is a sentence without the path (the caller adds it).
+ * Checks node-llama-cpp's parse of a header (with the key types from the pre-scan) for what
+ * llama.cpp needs, so that a file that would make it fail, or abort the whole process
+ * (GGML_ASSERT), is refused with a reason instead. `path` gives the name when the file has no
+ * `general.name`. The reason is a sentence without the path (the caller adds it).
  */
-export function validateGguf(header: GgufHeader, path: string): GgufCheck {
+export function validateGguf(fileInfo: GgufFileInfo, scan: GgufScan, names: GgufNames, path: string): GgufCheck {
   try {
-    return { ok: true, info: validate(header, path) };
+    return { ok: true, info: validate(fileInfo, scan, names, path) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, reason: error.message };
     throw error;
   }
 }
 
-function validate(header: GgufHeader, path: string): GgufInfo {
-  const meta = new Meta(header);
-  for (const [key, value] of header.metadata) {
-    if (isArray(value) && value.arrayType === 'array') {
-      throw new Invalid(`the metadata key ${key} is an array of arrays, which llama.cpp cannot read.`);
-    }
-  }
-
+function validate(fileInfo: GgufFileInfo, scan: GgufScan, names: GgufNames, path: string): GgufInfo {
+  const meta = new Meta(fileInfo, scan);
   const architecture = meta.string('general.architecture', true);
   const spec = ARCHITECTURES.get(architecture);
   if (!spec) {
@@ -57,9 +53,10 @@ function validate(header: GgufHeader, path: string): GgufInfo {
   }
 
   const tokens = checkVocab(meta);
-  checkTensors(header);
-  const quantization = quantizationName(meta, header);
-  const generalName = meta.has('general.name') ? meta.string('general.name') : undefined;
+  const parameters = checkTensors(fileInfo, names, scan.alignment, scan.fileSize);
+  const fileType = meta.u32('general.file_type');
+  const quantization = quantizationName(fileType, fileInfo.tensorInfo ?? [], names);
+  const generalName = meta.string('general.name');
   const template = meta.get('tokenizer.chat_template');
   return {
     architecture,
@@ -72,6 +69,9 @@ function validate(header: GgufHeader, path: string): GgufInfo {
     vocabSize: tokens.length,
     fim: findFimTokens(meta, tokens),
     hasChatTemplate: typeof template === 'string' && template.length > 0,
+    parameters,
+    fileType,
+    fileSize: scan.fileSize,
   };
 }
 

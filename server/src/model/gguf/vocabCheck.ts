@@ -1,6 +1,6 @@
 import { FIM_TOKEN_KEYS, FIM_TOKEN_TEXTS, TOKENIZER_MODELS } from './architectures';
 import type { GgufFimTokens } from './ggufTypes';
-import { Invalid, type Meta, isArray } from './metaAccess';
+import { Invalid, type Meta } from './metaAccess';
 
 /** Special token id keys; llama.cpp reads each as a u32 (another type is a load error). */
 const SPECIAL_TOKEN_KEYS = [
@@ -49,8 +49,7 @@ export function checkVocab(meta: Meta): string[] {
   if (!tokenizer) throw new Invalid(`the tokenizer "${model}" (tokenizer.ggml.model) is unknown to llama.cpp.`);
 
   meta.require('tokenizer.ggml.tokens');
-  const tokensArray = meta.stringArray('tokenizer.ggml.tokens');
-  const tokens = (tokensArray?.values ?? []) as string[];
+  const tokens = meta.stringArray('tokenizer.ggml.tokens') ?? [];
   if (tokens.length === 0) throw new Invalid('the vocabulary (tokenizer.ggml.tokens) is empty.');
   const n = tokens.length;
 
@@ -60,19 +59,19 @@ export function checkVocab(meta: Meta): string[] {
     meta.stringArray('tokenizer.ggml.merges');
   }
 
-  const scores = meta.get('tokenizer.ggml.scores');
+  const scores = meta.type('tokenizer.ggml.scores');
   if (scores !== undefined) {
-    if (!isArray(scores) || (scores.arrayType !== 'f32' && scores.arrayType !== 'i32')) {
+    if (scores.type !== 'array' || (scores.arrayType !== 'f32' && scores.arrayType !== 'i32')) {
       throw new Invalid('the metadata key tokenizer.ggml.scores must be an array of f32, which llama.cpp requires.');
     }
-    if (scores.length < n) throw new Invalid(`tokenizer.ggml.scores has ${scores.length} entries for ${n} tokens.`);
+    if ((scores.length ?? 0) < n) throw new Invalid(`tokenizer.ggml.scores has ${scores.length} entries for ${n} tokens.`);
   }
-  const types = meta.get('tokenizer.ggml.token_type');
+  const types = meta.type('tokenizer.ggml.token_type');
   if (types !== undefined) {
-    if (!isArray(types) || types.arrayType !== 'i32') {
+    if (types.type !== 'array' || types.arrayType !== 'i32') {
       throw new Invalid('the metadata key tokenizer.ggml.token_type must be an array of i32, which llama.cpp requires.');
     }
-    if (types.length < n) throw new Invalid(`tokenizer.ggml.token_type has ${types.length} entries for ${n} tokens.`);
+    if ((types.length ?? 0) < n) throw new Invalid(`tokenizer.ggml.token_type has ${types.length} entries for ${n} tokens.`);
   }
 
   for (const key of SPECIAL_TOKEN_KEYS) if (meta.has(key)) meta.u32(key);
