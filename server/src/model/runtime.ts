@@ -5,8 +5,8 @@ import type { Logger } from '../log';
 import { PriorityGate } from '../util/gate';
 import { CrashMarkers } from './crashMarker';
 import type { ChatEngine, CompletionEngine } from './engines';
-import { checkModelFile } from './gguf/ggufHeader';
-import { LlamaUnavailableError } from './llama';
+import { inspectModelFile } from './gguf/inspect';
+import { LlamaUnavailableError, loadLlama } from './llama';
 import { LoadedModel, type ModelRole } from './loadedModel';
 
 /** One file the runtime has loaded, is loading, or failed to load, for a set of roles. */
@@ -154,12 +154,20 @@ export class ModelRuntime {
           'See the log; choose another file, or run "SLM Assist: Load Model" to try once more.',
       );
     }
-    const checked = await checkModelFile(path);
-    if (!checked.ok) return fail(`Cannot load the model ${path}: ${checked.reason}`);
     const started = performance.now();
     try {
+      // llama.cpp first: if it cannot run on this machine, no file can load, and the message says why.
+      const llama = await loadLlama(this.log);
+      const roles = [...entry.roles];
+      const checked = await inspectModelFile(path, {
+        contextSize: this.settings.model.contextSize,
+        sequences: roles.length,
+        role: roles.length > 1 ? 'both' : roles[0],
+        llama,
+      });
+      if (!checked.ok) return fail(`Cannot load the model ${path}: ${checked.reason}`);
       const loaded = await this.markers.around(path, () =>
-        LoadedModel.load(path, checked.info, this.settings.model, [...entry.roles], this.gate, this.log),
+        LoadedModel.load(path, checked, this.settings.model, roles, this.gate, this.log),
       );
       if (this.entries.get(path) !== entry) {
         // Unloaded (the settings changed) while it was loading: nobody wants it now.

@@ -12,8 +12,8 @@ export interface InspectOptions {
   contextSize: number;
   /** Sequences on the context (the server runs 2: completion and chat). */
   sequences: number;
-  /** What the model is chosen for. */
-  role: 'completion' | 'chat';
+  /** What the model is chosen for: completion, chat, or both (one file serves both). */
+  role: 'completion' | 'chat' | 'both';
   /**
    * A Llama the server already has. Without it node-llama-cpp loads its addon without a backend
    * (no model, no GPU), once per process, for the type sizes its estimates use.
@@ -125,14 +125,15 @@ function warningsFor(m: ModelInspection, options: InspectOptions, chatReason: st
         'Close other programs, lower slmAssist.model.contextSize, or choose a smaller model.',
     );
   }
-  if (options.role === 'completion') {
+  if (options.role !== 'chat') {
     if (chatReason) {
       warnings.push(
         `${m.name} looks like an instruct (chat) model (${chatReason}): it completes code less well than a base model. For completion, choose a base code model with fill-in-the-middle tokens.`,
       );
     }
     if (!m.fim) warnings.push(`${m.name} has no fill-in-the-middle tokens: completions use the text before the cursor only.`);
-  } else if (!m.hasChatTemplate) {
+  }
+  if (options.role !== 'completion' && !m.hasChatTemplate) {
     warnings.push(
       `${m.name} has no chat template: it looks like a base model, so summaries and explanations will be poor. Set slmAssist.chatModel.path to a chat (instruct) model.`,
     );
