@@ -210,3 +210,80 @@ export const ConfirmFallbackRequest = request<ConfirmFallbackParams, ConfirmFall
  * start and whenever it changes; the server keeps it in memory only and never logs it.
  */
 export const FallbackApiKeyNotification = notification<{ apiKey?: string }>('slmAssist/fallbackApiKey');
+
+/** What a model is for: completions (a base code model), chat (summaries, explanations), or either. */
+export type ModelRoleName = 'completion' | 'chat';
+
+/** One model in Manage Models: a catalog entry (installed or not), or a GGUF file found in the models folder. */
+export interface ModelEntry {
+  /** The catalog id, or `file:<name>` for a file that is not in the catalog. */
+  id: string;
+  name: string;
+  /** What the catalog meant it for; a file outside the catalog has none. */
+  role?: ModelRoleName;
+  fileName: string;
+  /** Bytes on disk when installed, else the catalog's size. */
+  sizeBytes: number;
+  /** False when the catalog only knows a rounded size. */
+  sizeExact: boolean;
+  /** The catalog pins its sha256, so a download is verified. */
+  verified: boolean;
+  license?: string;
+  parameters?: string;
+  /** Where it is, when it is in the models folder. */
+  installedPath?: string;
+  /** Which settings use it now. */
+  inUse: ModelRoleName[];
+  /** Resident memory it would take at the configured context, in bytes (an estimate). */
+  memoryBytes?: number;
+  /** Whether that fits in the memory available now. */
+  fits?: boolean;
+  /** In the catalog (downloadable) or only a file in the folder. */
+  inCatalog: boolean;
+}
+
+/** Everything Manage Models and the first-run offer show. */
+export interface ModelsResult {
+  /** The folder models are downloaded and imported into. */
+  directory: string;
+  /** Whether downloads may run, and why not. */
+  downloads: { allowed: boolean; reason?: string; mirror?: string };
+  machine: { totalMemoryBytes: number; availableMemoryBytes: number; cores: number };
+  /** The completion model to offer first, and why this one. */
+  recommended: { id: string; reason: string };
+  entries: ModelEntry[];
+}
+
+/** Client → server: the catalog, what is installed and in use, and what this machine can take. */
+export const ModelsRequest = request<void, ModelsResult>('slmAssist/models');
+
+/**
+ * Client → server: download a catalog model into the models folder. Progress ("120 MB of 986 MB,
+ * 12 MB/s, 1 min left") goes to `workDoneToken`; `$/cancelRequest` stops it and keeps the partial
+ * file, which the next download resumes. Answers the finished, checked file's path.
+ */
+export const DownloadModelRequest = request<{ id: string; workDoneToken?: ProgressToken }, { path: string; verified: boolean }>(
+  'slmAssist/downloadModel',
+);
+
+/** Client → server: delete a model file from the models folder (only there). */
+export const DeleteModelRequest = request<{ path: string }, { deleted: boolean }>('slmAssist/deleteModel');
+
+/** Client → server: copy (or link) a GGUF file into the models folder, after checking it. */
+export const ImportModelRequest = request<{ source: string; link?: boolean }, { path: string }>('slmAssist/importModel');
+
+/** What the server found in a model file before anything loads it. */
+export interface InspectModelResult {
+  ok: boolean;
+  /** Why the file cannot be used, when `ok` is false. */
+  reason?: string;
+  name?: string;
+  quantization?: string;
+  parameters?: number;
+  memoryBytes?: number;
+  /** Sentences for the user: will not fit in memory, an instruct model for completion, not 4-bit, ... */
+  warnings: string[];
+}
+
+/** Client → server: inspect a model file for a role before the user chooses it. */
+export const InspectModelRequest = request<{ path: string; role: ModelRoleName }, InspectModelResult>('slmAssist/inspectModel');

@@ -50,6 +50,14 @@ export const settingsSchema = z.object({
       path: z.string().default(''),
     })
     .prefault({}),
+  models: z
+    .object({
+      /** Where models are downloaded and imported to. Empty: the extension's global storage (`models/`). */
+      directory: z.string().default(''),
+      /** A base URL that replaces the public host of every catalog download (an internal artifact server). */
+      mirror: z.string().default(''),
+    })
+    .prefault({}),
   summary: z
     .object({
       /** Most tokens in one answer (a summary, an explanation, or one piece's summary). */

@@ -11,6 +11,8 @@
  * scopes in the manifest (a unit test checks the two agree).
  */
 export const USER_ONLY_SETTINGS: readonly string[] = [
+  'models.directory',
+  'models.mirror',
   'fallback.mode',
   'fallback.endpoint',
   'fallback.model',

@@ -20,6 +20,8 @@ import { CompletionService } from './completion/completionService';
 import { parseBenchmarkCapability } from './completion/generate/benchmark';
 import { connectionLogger } from './connectionLogger';
 import { ModelRuntime } from './model/runtime';
+import { registerModels } from './models/handlers';
+import { ModelsService } from './models/modelsService';
 import { onNotification, onRequest, sendNotification } from './protocol';
 import { stateDir } from './stateDir';
 import { registerTextHelp } from './textHelp/handlers';
@@ -38,7 +40,8 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const log = connectionLogger(connection);
 const store = new SettingsStore(connection, log);
-const runtime = new ModelRuntime(store.current, stateDir(), log, (status) => {
+const state = stateDir();
+const runtime = new ModelRuntime(store.current, state, log, (status) => {
   void sendNotification(connection, StatusNotification, status);
 });
 // A stray rejection must never take the server (and the user's completions) down: log it.
@@ -93,6 +96,7 @@ connection.languages.inlineCompletion.on(async (params, token) => {
 
 onRequest(connection, LoadModelRequest, () => runtime.load());
 
+registerModels(connection, new ModelsService(() => store.current, state, log), log);
 registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');
 registerTextHelp(connection, documents, textHelp, log, ExplainRequest, 'explain');
 onNotification(connection, FallbackApiKeyNotification, ({ apiKey }) => textHelp.setApiKey(apiKey));
