@@ -6,6 +6,7 @@ import { disabledLanguages, SECTION, updateGlobal } from './config';
 import type { Ctx } from './ctx';
 import { setFallbackApiKey } from './fallback';
 import { sendRequest0 } from './protocol';
+import { importModelFile, manageModels, useModel } from './models';
 import { openSample } from './sample';
 import { statusMenuItems } from './statusMenu';
 import { TextHelp } from './textHelp';
@@ -19,11 +20,13 @@ export function registerCommands(ctx: Ctx): void {
   ctx.push(
     textHelp,
     vscode.commands.registerCommand('slmAssist.loadModel', () => loadModel(ctx)),
-    vscode.commands.registerCommand('slmAssist.selectModelFile', () => selectModelFile()),
+    vscode.commands.registerCommand('slmAssist.selectModelFile', () => selectModelFile(ctx)),
     vscode.commands.registerCommand('slmAssist.toggleInlineCompletions', () => toggleInlineCompletions()),
     vscode.commands.registerCommand('slmAssist.toggleLanguage', (languageId?: unknown) => toggleLanguage(languageId)),
     vscode.commands.registerCommand('slmAssist.showMenu', () => showMenu(ctx)),
     vscode.commands.registerCommand('slmAssist.openSample', () => openSample()),
+    vscode.commands.registerCommand('slmAssist.manageModels', () => manageModels(ctx)),
+    vscode.commands.registerCommand('slmAssist.importModelFile', () => importModelFile(ctx)),
     vscode.commands.registerCommand('slmAssist.restartServer', () => ctx.restart()),
     vscode.commands.registerCommand('slmAssist.showLogs', () => ctx.log.show(true)),
     vscode.commands.registerCommand('slmAssist.summarizeSelection', () => textHelp.selection('summarize')),
@@ -57,12 +60,15 @@ async function loadModel(ctx: Ctx): Promise<void> {
   } else if (status.state === 'noModel') {
     const select = 'Select Model File…';
     const choice = await vscode.window.showInformationMessage('SLM Assist: no model file is set.', select);
-    if (choice === select) await selectModelFile();
+    if (choice === select) await selectModelFile(ctx);
   }
 }
 
-/** Lets the user pick a GGUF file and stores it as `slmAssist.model.path` in the user settings. */
-async function selectModelFile(): Promise<void> {
+/**
+ * Lets the user pick a GGUF file and stores it as `slmAssist.model.path` in the user settings,
+ * after the server looked at it (a warning asks first).
+ */
+async function selectModelFile(ctx: Ctx): Promise<void> {
   const current = vscode.workspace.getConfiguration(SECTION).get<string>('model.path', '');
   const picked = await vscode.window.showOpenDialog({
     title: 'Select a GGUF model file',
@@ -76,7 +82,8 @@ async function selectModelFile(): Promise<void> {
   const file = picked?.[0];
   if (!file) return;
   // The server reloads the model itself when `model.path` changes.
-  await updateGlobal('model.path', file.fsPath);
+  if (ctx.client.state === State.Running) await useModel(ctx, file.fsPath, 'completion');
+  else await updateGlobal('model.path', file.fsPath);
 }
 
 /** The status bar item's menu: what the state calls for first, then the switches and the rest. */

@@ -82,6 +82,11 @@ export class Ctx implements CrashListener {
     return this.extension.extensionUri;
   }
 
+  /** State kept across sessions (the first-run offer's "Don't Ask Again"). */
+  get globalState(): vscode.Memento {
+    return this.extension.globalState;
+  }
+
   /** VS Code's SecretStorage for this extension (the fallback API key). */
   get secrets(): vscode.SecretStorage {
     return this.extension.secrets;

@@ -3,6 +3,7 @@ import { registerCommands } from './commands';
 import type { SlmAssistApi } from './api';
 import { Ctx } from './ctx';
 import { registerFallback } from './fallback';
+import { registerModelOffer } from './models';
 
 let ctx: Ctx | undefined;
 
@@ -14,6 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<SlmAss
   ctx = new Ctx(context);
   registerCommands(ctx);
   registerFallback(ctx);
+  registerModelOffer(ctx);
   await ctx.start();
   return ctx.api;
 }

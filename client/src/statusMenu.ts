@@ -70,6 +70,7 @@ export function statusMenuItems(input: MenuInput): MenuItem[] {
       label: status?.state === 'ready' || status?.modelPath ? '$(file) Change the model file…' : ACTIONS['slmAssist.selectModelFile'],
       command: 'slmAssist.selectModelFile',
     });
+    add({ label: '$(library) Manage models…', description: 'download, switch, delete', command: 'slmAssist.manageModels' });
     if (input.hasEditor) add({ label: '$(book) Summarize this file', command: 'slmAssist.summarizeFile' });
   }
   add({ label: ACTIONS['slmAssist.showLogs'], command: 'slmAssist.showLogs' });

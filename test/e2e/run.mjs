@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BASE_SETTINGS, delay, freePort, startCodeServer, writeSettings } from './lib/codeServer.mjs';
 import { runIntegrationSuite } from './lib/integration.mjs';
+import { startMirror } from './lib/mirror.mjs';
 import { resolveModels } from './lib/model.mjs';
 import { closePage, launchBrowser, openWorkbench, preparePage } from './lib/workbench.mjs';
 import { packageExtension } from '../../scripts/package.mjs';
@@ -48,6 +49,9 @@ const DOCS_IMAGES = {
   'status-menu.png': '2c-status-menu.png',
   'summary-panel.png': '3-summary-stopped.png',
   'restricted-mode.png': '5-restricted-mode.png',
+  'first-run-offer.png': '6a-first-run-offer.png',
+  'download-progress.png': '6a-download-progress.png',
+  'manage-models.png': '6b-manage-models.png',
 };
 const INTEGRATION_TIMEOUT_MS = 300_000;
 
@@ -186,6 +190,12 @@ Object.assign(env, {
   ...(known ? { SLM_E2E_MODEL: known.path, SLM_E2E_PROMPT: known.prompt, SLM_E2E_CONTINUATION: known.continuation } : {}),
 });
 
+// The model catalog of this run: the known model, served by a mirror on 127.0.0.1 (lib/mirror.mjs).
+const mirror = known
+  ? await startMirror({ modelFile: known.path, catalogFile: join(runDir, 'catalog.json'), name: 'Known Test Model 1M' })
+  : undefined;
+if (mirror) env.SLM_ASSIST_CATALOG = join(runDir, 'catalog.json');
+
 /** @type {CodeServer | undefined} */
 let codeServer;
 /** @type {Browser | undefined} */
@@ -194,6 +204,7 @@ const stopAll = async () => {
   await browser?.context.close().catch(() => undefined);
   browser = undefined;
   await codeServer?.stop().catch((error) => say(`stopping code-server: ${error.message}`));
+  await mirror?.close();
   codeServer = undefined;
 };
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -317,6 +328,7 @@ async function runScenario(scenario, title) {
   const t = {
     model: known,
     chatModel: chat,
+    mirror,
     broken,
     /** How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run. */
     offHostCount: () => /** @type {Browser} */ (browser).offHost.length,

@@ -20,6 +20,7 @@
  * @typedef {object} ScenarioContext
  * @property {KnownModel | undefined} model The known-output model; undefined without one (the scenarios that say `needs: 'known'` are skipped then).
  * @property {ChatModel | undefined} chatModel The chat model; undefined without one (`needs: 'chat'` scenarios are skipped then).
+ * @property {{ origin: string, requests: string[] } | undefined} mirror The model mirror on 127.0.0.1 serving the known model for the run's catalog; undefined without the known model.
  * @property {string} broken A file that is not a model.
  * @property {() => number} offHostCount How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run.
  * @property {CodeServer} codeServer

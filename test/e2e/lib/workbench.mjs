@@ -315,3 +315,14 @@ export async function answerState(frame) {
     stopDisabled: /** @type {HTMLButtonElement | null} */ (document.getElementById('stop'))?.disabled ?? null,
   }));
 }
+
+/**
+ * Resolves when the element's CSS animations and transitions (a notification sliding in) have
+ * finished, so a screenshot shows it in place.
+ * @param {import('playwright-core').Locator} locator
+ */
+export async function settled(locator) {
+  await locator.evaluate((element) =>
+    Promise.all(element.getAnimations({ subtree: true }).map((animation) => animation.finished)).then(() => undefined),
+  );
+}

@@ -107,6 +107,7 @@ describe('status bar menu', function () {
       'slmAssist.toggleInlineCompletions',
       'slmAssist.toggleLanguage',
       'slmAssist.selectModelFile',
+      'slmAssist.manageModels',
       'slmAssist.summarizeFile',
       'slmAssist.showLogs',
       'slmAssist.restartServer',
