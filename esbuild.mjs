@@ -62,7 +62,13 @@ const builds = {
   bench: { ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist/bench' },
   tests: {
     ...common,
-    entryPoints: [...testFiles('test/unit'), ...testFiles('test/lsp'), ...testFiles('test/package'), ...testFiles('test/integration')],
+    entryPoints: [
+      ...testFiles('test/unit'),
+      ...testFiles('test/lsp'),
+      ...testFiles('test/package'),
+      ...testFiles('test/real'),
+      ...testFiles('test/integration'),
+    ],
     outdir: 'dist/test',
     outbase: 'test',
     // Tests import mocha's globals; mocha itself is loaded by the runner.

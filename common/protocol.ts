@@ -49,6 +49,12 @@ export interface ModelInfo {
   contextSize: number;
   /** Whether the model has fill-in-the-middle tokens; without them completion uses the prefix only. */
   fim: boolean;
+  /**
+   * Set when the model has FIM tokens but `inlineCompletion.fillInTheMiddle: "auto"` does not use
+   * them, and why (the model looks tuned for chat, and FIM-looking tokens alone do not mean it was
+   * trained for fill-in-the-middle).
+   */
+  fimUnused?: string;
 }
 
 export type ServerState = 'noModel' | 'loading' | 'ready' | 'error';

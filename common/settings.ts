@@ -39,6 +39,11 @@ export const settingsSchema = z.object({
        * keystroke evaluates the suffix again.
        */
       promptLayout: z.enum(['appendable', 'classic']).default('appendable'),
+      /**
+       * Whether prompts use the model's fill-in-the-middle tokens. `auto`: when the model has them
+       * and does not look tuned for chat; `on`: whenever it has them; `off`: never (prefix only).
+       */
+      fillInTheMiddle: z.enum(['auto', 'on', 'off']).default('auto'),
     })
     .prefault({}),
   chatModel: z

@@ -139,7 +139,7 @@ function modelLines(model: ModelInfo): string[] {
     `SLM Assist: ${model.name}`,
     `Quantization: ${model.quantization}${model.fourBit ? '' : ' (not 4-bit)'}`,
     `Context size: ${model.contextSize} tokens`,
-    `FIM: ${model.fim ? 'yes' : 'no (prefix only)'}`,
+    `FIM: ${model.fim ? (model.fimUnused ? `tokens present, not used: ${model.fimUnused}` : 'yes') : 'no (prefix only)'}`,
     `Path: ${model.path}`,
   ];
 }

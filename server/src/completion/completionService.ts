@@ -132,17 +132,18 @@ export class CompletionService {
     signal: AbortSignal,
   ): Promise<GenerateResult> {
     const settings = this.settings().inlineCompletion;
-    const layout = !engine.fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
+    const fim = usesFim(engine, settings.fillInTheMiddle) ? engine.fim : undefined;
+    const layout = !fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
     // Only the appendable layout splits the text before the cursor; the others keep it whole.
     const split = layout === 'appendable' ? middleStart - window.prefixStart : window.prefix.length;
     const prompt = buildPrompt(
       templates[layout],
       {
         prefix: engine.tokenize(window.prefix.slice(0, split)),
-        suffix: engine.fim ? engine.tokenize(window.suffix) : [],
+        suffix: fim ? engine.tokenize(window.suffix) : [],
         middle: engine.tokenize(window.prefix.slice(split)),
       },
-      engine.fim,
+      fim,
     );
     this.log.debug(`completion: evaluating a prompt of ${prompt.length} tokens`);
     const options: GenerateOptions = {
@@ -174,4 +175,10 @@ export class CompletionService {
     );
     this.onTrace?.(trace);
   }
+}
+
+/** Whether completions use the model's FIM tokens under `inlineCompletion.fillInTheMiddle`. */
+export function usesFim(engine: Pick<CompletionEngine, 'fim' | 'fimByDefault'>, setting: 'auto' | 'on' | 'off'): boolean {
+  if (!engine.fim || setting === 'off') return false;
+  return setting === 'on' || engine.fimByDefault;
 }

@@ -38,7 +38,8 @@ export async function chatOnSequence(
     .map((trigger) => trigger.values)
     .filter((values) => values.every((v) => typeof v === 'string'))
     .map((values) => values.join(''))
-    .filter((text) => text !== '');
+    .filter((text) => text !== '')
+    .concat(options.stopAt ?? []);
 
   // Smaller batches than a completion's: a completion that arrives waits for at most one of
   // them (about 0.3 s on the 0.5B shape with 1 thread), at a few percent of summary speed.

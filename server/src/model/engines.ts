@@ -50,6 +50,11 @@ export interface CompletionEngine {
   readonly info: ModelInfo;
   /** Undefined when the model has no FIM tokens: completion then uses the prefix only. */
   readonly fim?: FimTokens;
+  /**
+   * Whether `fillInTheMiddle: "auto"` uses {@link fim}: false for a model that looks tuned for chat
+   * (an instruct model may carry the tokens without having been trained to fill in the middle).
+   */
+  readonly fimByDefault: boolean;
   tokenize(text: string): number[];
   /**
    * Generates greedily after `prompt`, reusing the part of it the sequence's KV cache holds. Runs
@@ -68,6 +73,8 @@ export interface ChatOptions {
   signal: AbortSignal;
   /** Called with each new piece of the answer. */
   onDelta?: (text: string) => void;
+  /** Texts that end the answer (not included), besides the chat template's own. */
+  stopAt?: string[];
 }
 
 export interface ChatResult {

@@ -46,7 +46,7 @@ export class LoadedModel {
   /** Loads `path` (already checked) for the given roles. */
   static async load(
     path: string,
-    checked: GgufInfo,
+    checked: GgufInfo & { chatModel: boolean },
     settings: Settings['model'],
     roles: readonly ModelRole[],
     gate: PriorityGate,
@@ -69,6 +69,10 @@ export class LoadedModel {
         fourBit: checked.fourBit,
         contextSize: context.contextSize,
         fim: fim !== undefined,
+        fimUnused:
+          fim && checked.chatModel
+            ? 'the model looks tuned for chat, not trained for fill-in-the-middle; set slmAssist.inlineCompletion.fillInTheMiddle to "on" to use its FIM tokens anyway'
+            : undefined,
       };
       const { resolveChatWrapper } = await nodeLlamaCpp();
       return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, roles, gate);
@@ -86,15 +90,20 @@ export class LoadedModel {
   completionEngine(): CompletionEngine {
     const lane = this.lane('completion');
     const model = this.model;
+    // Models trained with a beginning-of-sequence token (Gemma, Llama) write nonsense without it
+    // (Gemma 3 270M: "{ return { return" instead of "a + b;"); Qwen and SmolLM2 use none.
+    const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+    const withBos = (prompt: readonly number[]): readonly number[] => (bos === null ? prompt : [bos, ...prompt]);
     return {
       info: this.info,
       fim: this.fim,
+      fimByDefault: this.info.fimUnused === undefined,
       tokenize: (text) => (text ? model.tokenize(text) : []),
       // The gate is held for the whole job, so a summary waits between its batches.
       generate: (prompt, options) =>
         this.gate.hold(() =>
           lane.queue.run(() =>
-            this.guard(options.signal, (signal) => generateOnSequence(model, lane.sequence, prompt, { ...options, signal })),
+            this.guard(options.signal, (signal) => generateOnSequence(model, lane.sequence, withBos(prompt), { ...options, signal })),
           ),
         ),
     };

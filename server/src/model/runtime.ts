@@ -176,14 +176,7 @@ export class ModelRuntime {
       }
       entry.loaded = loaded;
       const info = loaded.info;
-      entry.warnings = [
-        entry.roles.has('completion') && !info.fim
-          ? 'This model has no fill-in-the-middle tokens: completions use the text before the cursor only.'
-          : undefined,
-        info.fourBit
-          ? undefined
-          : `This model is ${info.quantization}, not 4-bit: it needs more memory and runs slower (Q4_K_M is recommended).`,
-      ].filter((w): w is string => w !== undefined);
+      entry.warnings = checked.warnings;
       for (const warning of entry.warnings) this.log.warn(warning);
       this.log.info(
         `Loaded ${info.name} (${info.architecture}, ${info.quantization}, context ${info.contextSize}, FIM ${info.fim ? 'yes' : 'no'}, ` +

@@ -10,7 +10,7 @@ export const systemPrompt =
 
 const instructions: Record<TextHelpTask, Record<TextHelpStyle, string>> = {
   summarize: {
-    brief: 'Summarize the following {kind} in two or three sentences.',
+    brief: 'Summarize the following {kind} in two or three sentences, naming its main classes, functions or sections.',
     detailed: 'Summarize the following {kind}: its purpose, its main parts and anything notable, as a short list.',
   },
   explain: {
@@ -41,11 +41,21 @@ function fill(template: string, values: Record<string, string | number>): string
 }
 
 export function taskPrompt(task: TextHelpTask, style: TextHelpStyle, kind: string, input: string): string {
-  return `${fill(instructions[task][style], { kind })}\n\n${input}`;
+  return `${fill(instructions[task][style], { kind })}\n\n${fenced(kind, input)}`;
+}
+
+/**
+ * Code goes between Markdown fences: small chat models then tell the code from the instruction and
+ * name what it defines (SmolLM2-135M named the class of a fixture with the fences, not without).
+ */
+function fenced(kind: string, input: string): string {
+  if (kind !== 'code') return input;
+  const fence = input.includes('```') ? '~~~~' : '```';
+  return `${fence}\n${input.replace(/\n?$/, '\n')}${fence}`;
 }
 
 export function piecePrompt(index: number, count: number, kind: string, piece: string): string {
-  return `${fill(pieceInstruction, { index, count, kind })}\n\n${piece}`;
+  return `${fill(pieceInstruction, { index, count, kind })}\n\n${fenced(kind, piece)}`;
 }
 
 export function combinePrompt(task: TextHelpTask, style: TextHelpStyle, kind: string, summaries: string[]): string {

@@ -99,7 +99,7 @@ export class TextHelpService {
     });
 
     if (inputTokens <= budget) {
-      const answer = await this.chat(engine, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true);
+      const answer = await this.chat(engine, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true, job.task);
       return finish({ text: answer.text, model: local, chunks: 1, incomplete: answer.aborted || undefined });
     }
 
@@ -190,14 +190,22 @@ export class TextHelpService {
           level === 1 ? `reading chunk ${index + 1} of ${pieces.length}` : `combining: part ${index + 1} of ${pieces.length}`,
           Math.round((100 * index) / pieces.length),
         );
-        const answer = await this.chat(engine, piecePrompt(index + 1, pieces.length, kind, piece), pieceTokens, io, usage, false);
+        const answer = await this.chat(
+          engine,
+          piecePrompt(index + 1, pieces.length, kind, piece),
+          pieceTokens,
+          io,
+          usage,
+          false,
+          'summarize',
+        );
         if (answer.aborted) return { text: '', model: local, chunks, incomplete: true };
         summaries.push(answer.text);
       }
       const combined = combinePrompt(job.task, job.style, kind, summaries);
       if (count(combined) <= budget) {
         io.onProgress('writing the summary', 100);
-        const answer = await this.chat(engine, combined, this.settings().summary.maxTokens, io, usage, true);
+        const answer = await this.chat(engine, combined, this.settings().summary.maxTokens, io, usage, true, job.task);
         return { text: answer.text, model: local, chunks, incomplete: answer.aborted || undefined };
       }
       // The summaries together are still too long: summarize them in pieces again.
@@ -213,6 +221,7 @@ export class TextHelpService {
     io: TextHelpIo,
     usage: TextHelpResult['usage'],
     stream: boolean,
+    task: TextHelpTask,
   ): Promise<{ text: string; aborted: boolean }> {
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt },
@@ -222,6 +231,8 @@ export class TextHelpService {
       maxTokens,
       signal: io.signal,
       onDelta: stream ? (delta) => io.onDelta(delta) : undefined,
+      // A summary is prose: small models go on to rewrite the code in a fenced block after it.
+      stopAt: task === 'summarize' ? ['\n```', '\n~~~'] : undefined,
     });
     usage.promptTokens += result.promptTokens;
     usage.completionTokens += result.completionTokens;

@@ -13,6 +13,16 @@ describe('postprocess', () => {
     assert.equal(postprocess(at('foo(bar(', '))', 'x)')), 'x');
   });
 
+  it('stops at the first closing line that closes nothing the suggestion opened (a small model repeating `}`)', () => {
+    // Gemma 3 270M on `for (...) {\n  console.log(` with the loop's `}` below.
+    assert.equal(postprocess(at('  console.log(', '', '0);\n  }\n  }\n  }\n  }', '\n}\n')), '0);\n  }');
+    // A closer that matches an opener of the suggestion itself is part of it.
+    assert.equal(
+      postprocess(at('  console.log(', '', '0);\n  if (b) {\n    go();\n  }\n  next();', '\n}\n')),
+      '0);\n  if (b) {\n    go();\n  }\n  next();',
+    );
+  });
+
   it('shows nothing when the suggestion is only the text right of the cursor', () => {
     assert.equal(postprocess(at('foo(', ');', ');')), undefined);
   });

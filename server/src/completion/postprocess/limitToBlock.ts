@@ -14,6 +14,10 @@ import { indentWidth, isBlank, isClosingLine, nextSuffixLine, type RuleContext }
  *   the closer's indentation without starting with a closing bracket itself. A suffix line
  *   indented deeper than the closer means the block goes on, so closing it would be wrong.
  *
+ * - A closing-bracket line at the block's own indentation that closes nothing the suggestion
+ *   opened (small models write `}` lines at the wrong depth, one after another) ends the block
+ *   too: it is kept or dropped by the same rule as a dedented closer.
+ *
  * A suffix line that equals the closer is handled before this rule, by `stopAtRepeatedLine`.
  */
 export function limitToBlock(completion: string, context: RuleContext): string {
@@ -24,15 +28,29 @@ export function limitToBlock(completion: string, context: RuleContext): string {
   const opensBlock = /[{([:]$/.test(cursorLine.trimEnd());
   const blockIndent = indentWidth(cursorLine) + (opensBlock ? 1 : 0);
 
+  // Brackets the suggestion has opened and not closed, before each line.
+  let open = Math.max(0, bracketBalance(lines[0]));
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (isBlank(line)) continue;
     const indent = indentWidth(line);
-    if (indent >= blockIndent) continue;
+    const closesOutside = open === 0 && isClosingLine(line);
+    open = Math.max(0, open + bracketBalance(line));
+    if (indent >= blockIndent && !closesOutside) continue;
     const keepCloser = isClosingLine(line) && closerAllowed(indent, nextSuffixLine(context.suffix));
     return lines.slice(0, keepCloser ? i + 1 : i).join('\n');
   }
   return completion;
+}
+
+/** Opening minus closing brackets on a line (strings and comments are not told apart: a heuristic). */
+function bracketBalance(line: string): number {
+  let balance = 0;
+  for (const char of line) {
+    if (char === '{' || char === '(' || char === '[') balance++;
+    else if (char === '}' || char === ')' || char === ']') balance--;
+  }
+  return balance;
 }
 
 /** Whether a closing line at `indent` closes something the suffix leaves open. */
