@@ -259,6 +259,29 @@ export async function waitForGhostText(page, expected, timeoutMs = 60_000) {
 }
 
 /**
+ * Waits until the ghost text matches `pattern` (a real model's words are not known exactly);
+ * resolves with it.
+ * @param {Page} page @param {RegExp} pattern @param {number} [timeoutMs]
+ * @returns {Promise<string>}
+ */
+export async function waitForGhostTextMatching(page, pattern, timeoutMs = 60_000) {
+  try {
+    const handle = await page.waitForFunction(
+      ([source, flags]) => {
+        const text = window.__slmGhostText();
+        return new RegExp(source, flags).test(text) ? text : '';
+      },
+      [pattern.source, pattern.flags],
+      { timeout: timeoutMs },
+    );
+    return /** @type {string} */ (await handle.jsonValue());
+  } catch (error) {
+    const shown = await ghostText(page).catch(() => '?');
+    throw new Error(`no ghost text matching ${pattern} within ${timeoutMs} ms; it shows ${JSON.stringify(shown)}`, { cause: error });
+  }
+}
+
+/**
  * Closes a workbench page the way closing a browser tab does, running its unload handlers so the
  * workbench shuts its extension host down (and with it the language server); a plain close would
  * leave the host waiting for a reconnection.
