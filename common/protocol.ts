@@ -211,12 +211,6 @@ export interface ConfirmFallbackResult {
  */
 export const ConfirmFallbackRequest = request<ConfirmFallbackParams, ConfirmFallbackResult>('slmAssist/confirmFallback');
 
-/**
- * Client → server: the fallback API key from VS Code's SecretStorage (absent: none). Sent after
- * start and whenever it changes; the server keeps it in memory only and never logs it.
- */
-export const FallbackApiKeyNotification = notification<{ apiKey?: string }>('slmAssist/fallbackApiKey');
-
 /** What a model is for: completions (a base code model), chat (summaries, explanations), or either. */
 export type ModelRoleName = 'completion' | 'chat';
 

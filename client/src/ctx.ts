@@ -24,12 +24,19 @@ export class Ctx implements CrashListener {
   private lastStatus?: StatusParams;
   private readonly settingsWarnings: SettingsWarnings;
   private hasRun = false;
+  /**
+   * The server process's environment, read at every (re)start: the state folder (crash markers,
+   * downloaded models) and, when one is stored, the fallback API key, which thus never travels in
+   * an LSP message that a trace could print.
+   */
+  readonly serverEnv: NodeJS.ProcessEnv;
 
   constructor(private readonly extension: vscode.ExtensionContext) {
+    this.serverEnv = { ...process.env, SLM_ASSIST_STATE_DIR: extension.globalStorageUri.fsPath };
     this.log = vscode.window.createOutputChannel('SLM Assist', { log: true });
     this.statusBar = new StatusBar(completionsEnabled());
     this.settingsWarnings = new SettingsWarnings(this.log);
-    this.client = createLanguageClient(extension, this.log, new CrashErrorHandler(this.crashes, this));
+    this.client = createLanguageClient(extension, this.log, new CrashErrorHandler(this.crashes, this), this.serverEnv);
     this.push(
       this.log,
       this.statusBar,

@@ -14,7 +14,7 @@ let ctx: Ctx | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<SlmAssistApi> {
   ctx = new Ctx(context);
   registerCommands(ctx);
-  registerFallback(ctx);
+  await registerFallback(ctx);
   registerModelOffer(ctx);
   await ctx.start();
   return ctx.api;

@@ -1,31 +1,33 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import {
-  ConfirmFallbackRequest,
-  FallbackApiKeyNotification,
-  type ConfirmFallbackParams,
-  type ConfirmFallbackResult,
-} from '../../common/protocol';
+import { ConfirmFallbackRequest, type ConfirmFallbackParams, type ConfirmFallbackResult } from '../../common/protocol';
 import { confirmFallbackPrompt, FALLBACK_CHOICES, fallbackChoice } from './answerView';
 import type { Ctx } from './ctx';
-import { onRequest, sendNotification } from './protocol';
+import { onRequest } from './protocol';
 
 /** The SecretStorage key of the fallback API key. Secrets are already per extension. */
 const API_KEY_SECRET = 'fallbackApiKey';
 
+/** The server's environment variable for the key (server/src/secrets.ts reads and removes it). */
+export const FALLBACK_API_KEY_ENV = 'SLM_ASSIST_FALLBACK_API_KEY';
+
 /**
- * Wires the remote fallback: answers the server's `slmAssist/confirmFallback` question, and sends
- * the API key from SecretStorage after every (re)start of the server and whenever it changes.
- * Call before the client starts, so the first start sends the key too.
+ * Wires the remote fallback: answers the server's `slmAssist/confirmFallback` question, and puts
+ * the API key from SecretStorage into the server's environment before it starts. The key is never
+ * sent in an LSP message, so no trace level can print it; a changed key restarts the server.
+ * Call (and await) before the client starts.
  */
-export function registerFallback(ctx: Ctx): void {
+export async function registerFallback(ctx: Ctx): Promise<void> {
+  await loadApiKey(ctx);
   ctx.push(
     onRequest(ctx.client, ConfirmFallbackRequest, (params) => confirmFallback(params)),
-    ctx.client.onDidChangeState(({ newState }) => {
-      if (newState === State.Running) void sendApiKey(ctx);
-    }),
     ctx.secrets.onDidChange((event) => {
-      if (event.key === API_KEY_SECRET) void sendApiKey(ctx);
+      if (event.key !== API_KEY_SECRET) return;
+      void loadApiKey(ctx).then(() => {
+        if (ctx.client.state !== State.Running) return;
+        ctx.log.info('The fallback API key changed: restarting the server so that it reads the new key.');
+        return ctx.restart();
+      });
     }),
   );
 }
@@ -54,14 +56,16 @@ export async function setFallbackApiKey(ctx: Ctx): Promise<void> {
   }
 }
 
-/** Sends the stored key (or its absence) to a running server. The key itself is never logged. */
-async function sendApiKey(ctx: Ctx): Promise<void> {
-  if (ctx.client.state !== State.Running) return;
+/** Puts the stored key (or its absence) into the environment the next server start gets. The key itself is never logged. */
+async function loadApiKey(ctx: Ctx): Promise<void> {
   try {
     const apiKey = await ctx.secrets.get(API_KEY_SECRET);
-    await sendNotification(ctx.client, FallbackApiKeyNotification, apiKey ? { apiKey } : {});
+    if (apiKey) ctx.serverEnv[FALLBACK_API_KEY_ENV] = apiKey;
+    else delete ctx.serverEnv[FALLBACK_API_KEY_ENV];
   } catch (error) {
-    ctx.log.warn(`The fallback API key could not be sent to the server: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.log.warn(
+      `The fallback API key could not be read from the secret storage: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -25,10 +25,9 @@ export function createLanguageClient(
   context: vscode.ExtensionContext,
   outputChannel: vscode.LogOutputChannel,
   errorHandler: ErrorHandler,
+  env: NodeJS.ProcessEnv,
 ): LanguageClient {
   const module = context.asAbsolutePath('dist/server/server.js');
-  // The server keeps crash markers (and downloaded models, by default) in the extension's global storage.
-  const env = { ...process.env, SLM_ASSIST_STATE_DIR: context.globalStorageUri.fsPath };
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },

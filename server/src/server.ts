@@ -7,14 +7,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import {
-  CompletionTraceNotification,
-  ExplainRequest,
-  FallbackApiKeyNotification,
-  LoadModelRequest,
-  StatusNotification,
-  SummarizeRequest,
-} from '../../common/protocol';
+import { CompletionTraceNotification, ExplainRequest, LoadModelRequest, StatusNotification, SummarizeRequest } from '../../common/protocol';
 import { SettingsStore } from './settingsStore';
 import { CompletionService } from './completion/completionService';
 import { parseBenchmarkCapability } from './completion/generate/benchmark';
@@ -22,7 +15,8 @@ import { connectionLogger } from './connectionLogger';
 import { ModelRuntime } from './model/runtime';
 import { registerModels } from './models/handlers';
 import { ModelsService } from './models/modelsService';
-import { onNotification, onRequest, sendNotification } from './protocol';
+import { onRequest, sendNotification } from './protocol';
+import { FALLBACK_API_KEY_ENV, takeSecret } from './secrets';
 import { stateDir } from './stateDir';
 import { registerTextHelp } from './textHelp/handlers';
 import { TextHelpService } from './textHelp/textHelpService';
@@ -59,6 +53,7 @@ const completions = new CompletionService(
   },
 );
 const textHelp = new TextHelpService(runtime, () => store.current, log);
+textHelp.setApiKey(takeSecret(FALLBACK_API_KEY_ENV));
 
 connection.onInitialize((params): InitializeResult => {
   store.initialize(params);
@@ -99,7 +94,6 @@ onRequest(connection, LoadModelRequest, () => runtime.load());
 registerModels(connection, new ModelsService(() => store.current, state, log), log);
 registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');
 registerTextHelp(connection, documents, textHelp, log, ExplainRequest, 'explain');
-onNotification(connection, FallbackApiKeyNotification, ({ apiKey }) => textHelp.setApiKey(apiKey));
 
 documents.onDidClose((event) => completions.forget(event.document.uri));
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FallbackApiKeyNotification, SummarizeRequest } from '../../common/protocol';
+import { SummarizeRequest } from '../../common/protocol';
 import { ensureModel } from '../modelgen';
 import { startOpenAiServer, type OpenAiTestServer } from '../support/openaiServer';
 import { LspClient } from './harness';
@@ -26,9 +26,15 @@ describe('the opt-in remote fallback, against a real OpenAI-compatible server on
   after(async () => remote?.close());
   afterEach(async () => server?.stop());
 
-  async function start(fallback: Record<string, unknown>, network: Record<string, unknown> = {}): Promise<LspClient> {
+  async function start(
+    fallback: Record<string, unknown>,
+    network: Record<string, unknown> = {},
+    apiKey = 'test-key-123',
+  ): Promise<LspClient> {
     server = await LspClient.start({
       netSpy: true,
+      // As the extension passes it: in the server's environment, never in a message.
+      env: { SLM_ASSIST_FALLBACK_API_KEY: apiKey },
       initializationOptions: {
         model: { path: ensureModel('tiny'), threads: 1, contextSize: 1024 },
         summary: { maxTokens: 24 },
@@ -36,7 +42,6 @@ describe('the opt-in remote fallback, against a real OpenAI-compatible server on
         network,
       },
     });
-    await server.connection.sendNotification(FallbackApiKeyNotification.method, { apiKey: 'test-key-123' });
     await server.open(uri, longDocument());
     await server.open(shortUri, 'export const answer = 42;\n');
     return server;
@@ -124,8 +129,7 @@ describe('the opt-in remote fallback, against a real OpenAI-compatible server on
   });
 
   it('reports a rejected API key by name', async function () {
-    await start({ mode: 'auto' });
-    await server.connection.sendNotification(FallbackApiKeyNotification.method, { apiKey: 'wrong' });
+    await start({ mode: 'auto' }, {}, 'wrong');
     await assert.rejects(summarize(), /API key was rejected/);
     assert.ok(server.alive);
   });

@@ -66,6 +66,12 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+/** Every byte that crossed the pipes, both ways, for tests that look for what must never be sent. */
+export interface Wire {
+  toServer: string;
+  fromServer: string;
+}
+
 /**
  * An LSP client for the tests: spawns `node dist/server/server.js --stdio` and speaks real
  * JSON-RPC to it. Everything the server says is recorded, and tests wait on those events.
@@ -88,9 +94,12 @@ export class LspClient {
   private constructor(
     readonly process: ChildProcess,
     readonly connection: ProtocolConnection,
+    /** The raw JSON-RPC traffic (frames with their headers), as the pipes carried it. */
+    readonly wire: Wire,
   ) {
     this.exited = new Promise((done) => process.once('exit', (code, signal) => done({ code, signal })));
     process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    process.stdout?.on('data', (chunk: Buffer) => (this.wire.fromServer += chunk.toString()));
     connection.onNotification(StatusNotification.method, (status: StatusParams) => {
       this.statuses.push(status);
       this.notify();
@@ -123,9 +132,16 @@ export class LspClient {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, SLM_ASSIST_STATE_DIR: stateDir, ...options.env },
     });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const wire: Wire = { toServer: '', fromServer: '' };
+    const stdin = child.stdin!;
+    const write = stdin.write.bind(stdin) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stdin.write = ((chunk: unknown, ...rest: unknown[]) => {
+      wire.toServer += Buffer.isBuffer(chunk) ? chunk.toString() : String(chunk);
+      return write(chunk, ...rest);
+    }) as typeof stdin.write;
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(stdin));
     connection.listen();
-    const client = new LspClient(child, connection);
+    const client = new LspClient(child, connection, wire);
     client.initializeResult = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: null,
