@@ -59,7 +59,7 @@ const builds = {
     entryPoints: { makeModel: 'test/modelgen/cli.ts' },
     outdir: 'dist/tools',
   },
-  bench: { ...common, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist/bench' },
+  bench: { ...common, entryPoints: { bench: 'bench/bench.ts', soak: 'bench/soak.ts' }, outdir: 'dist/bench' },
   tests: {
     ...common,
     entryPoints: [

@@ -210,13 +210,30 @@ export async function openWorkbench(page, { url, folder, payload, waitForServer 
  * @param {Page} page @param {string} name
  */
 export async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
+  const active = page.locator('.tab.active', { hasText: name });
+  // On a busy machine the workbench may still be restoring the editors of an earlier window when
+  // the file opens, and the restored editor takes the front; a user would click the tab.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await page.keyboard.press('Enter');
+    try {
+      await active.waitFor({ timeout: 15_000 });
+      break;
+    } catch (error) {
+      const tab = page.locator('.tab', { hasText: name }).first();
+      if (await tab.isVisible()) {
+        await tab.click();
+        await active.waitFor({ timeout: 15_000 });
+        break;
+      }
+      if (attempt === 3) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.locator('.editor-instance .monaco-editor.focused').waitFor();
 }
 
