@@ -102,6 +102,8 @@ export interface CompletionTrace {
   /** From the request's arrival to its answer, debounce included. */
   totalMs: number;
   items: number;
+  /** Why the document got no completion before the model ran (a binary file, a minified line). */
+  declined?: string;
 }
 
 /**

@@ -80,13 +80,44 @@ describe('bad documents and positions: a correct or empty result, never a crash'
     await server.close('file:///work/big.ts');
   });
 
-  it('survives a binary file', async function () {
+  it('declines a binary file (NUL bytes), says why once, and still completes text files', async function () {
     const bytes = Buffer.alloc(64 * 1024);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
-    const text = bytes.toString('latin1');
-    await server.open('file:///work/blob.bin', text, 'plaintext');
-    const items = await server.complete('file:///work/blob.bin', { line: 3, character: 5 });
-    assert.ok(Array.isArray(items));
+    await server.open('file:///work/blob.bin', bytes.toString('latin1') + 'console', 'plaintext');
+    const end = { line: 1e6, character: 0 };
+    assert.deepEqual(await server.complete('file:///work/blob.bin', end), []);
+    assert.deepEqual(await server.complete('file:///work/blob.bin', end), []);
+    const declined = server.traces.filter((t) => t.uri === 'file:///work/blob.bin');
+    assert.deepEqual(
+      declined.map((t) => [t.source, t.declined]),
+      Array(2).fill(['none', 'it holds NUL characters near the cursor (a binary file)']),
+    );
+    const said = server.logs.filter((l) => l.message.startsWith('No completions in file:///work/blob.bin'));
+    assert.equal(said.length, 1, 'the reason is logged once per document, not per keystroke');
+    await server.open('file:///work/text.ts', 'console');
+    assert.deepEqual(await server.complete('file:///work/text.ts', endOf('console')), ['.log(']);
+  });
+
+  it('declines the 10 MB line of a minified file without holding up a request in another file', async function () {
+    const minified = 'var a=function(b){return b*2};'.repeat(Math.ceil((10 * 1024 * 1024) / 31)) + 'console';
+    await server.open('file:///work/bundle.min.js', minified, 'javascript');
+    await server.open('file:///work/app.ts', 'console');
+    // Both at once, as when the user switches files mid-request: the other file gets its answer.
+    const [inMinified, inApp] = await Promise.all([
+      server.complete('file:///work/bundle.min.js', endOf(minified)),
+      server.complete('file:///work/app.ts', endOf('console')),
+    ]);
+    assert.deepEqual(inMinified, []);
+    assert.deepEqual(inApp, ['.log(']);
+    const trace = server.traces.find((t) => t.uri === 'file:///work/bundle.min.js');
+    assert.match(
+      trace?.declined ?? '',
+      /^the cursor's line is 10,\d{3},\d{3} characters long \(minified or generated; completions skip lines over 5,000\)$/,
+    );
+    // A hand-written long line (a 4,000-character string literal) still gets a completion.
+    const long = `const s = "${'x'.repeat(4_000)}";\nconsole`;
+    await server.open('file:///work/long.ts', long);
+    assert.deepEqual(await server.complete('file:///work/long.ts', endOf(long)), ['.log(']);
   });
 
   it('returns nothing for an empty file at 0:0', async function () {

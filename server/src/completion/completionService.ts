@@ -8,6 +8,7 @@ import type { ModelRuntime } from '../model/runtime';
 import { AbortedError, delay } from '../util/abort';
 import { CompletionCache } from './cache/completionCache';
 import { documentWindow } from './context/documentWindow';
+import { declineReason } from './context/prefilter';
 import { chooseMiddleStart, flatCopy, type MiddleMemory } from './context/middleStart';
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
@@ -43,10 +44,20 @@ export class CompletionService {
     private readonly onTrace?: (trace: CompletionTrace) => void,
   ) {}
 
+  /** The reason last logged for declining a document, so a user typing there is told once. */
+  private readonly declined = new Map<string, string>();
+
   /** Forgets what is known about a closed document. */
   forget(uri: string): void {
     this.anchors.delete(uri);
     this.middles.delete(uri);
+    this.declined.delete(uri);
+  }
+
+  private logDeclined(uri: string, reason: string): void {
+    if (this.declined.get(uri) === reason) return;
+    this.declined.set(uri, reason);
+    this.log.info(`No completions in ${uri}: ${reason}.`);
   }
 
   /** Drops cached completions (the model changed). */
@@ -71,6 +82,12 @@ export class CompletionService {
       if (!engine) return [];
       const text = document.getText();
       const offset = document.offsetAt(position);
+      const declined = declineReason(text, offset);
+      if (declined !== undefined) {
+        trace.declined = declined;
+        this.logDeclined(document.uri, declined);
+        return [];
+      }
       const countTokens = (s: string): number => engine.tokenize(s).length;
       const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
       const anchor = this.anchors.get(document.uri);

@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import { PriorityGate } from '../util/gate';
 import { CrashMarkers } from './crashMarker';
 import type { ChatEngine, CompletionEngine } from './engines';
+import { watchModelFile, type FileChange } from './fileWatch';
 import { inspectModelFile } from './gguf/inspect';
 import { LlamaUnavailableError, loadLlama } from './llama';
 import { LoadedModel, type ModelRole } from './loadedModel';
@@ -16,16 +17,19 @@ interface Entry {
   ready: Promise<LoadedModel | undefined>;
   loaded?: LoadedModel;
   failure?: string;
-  /** Remarks about a loaded model (no FIM tokens, not 4-bit). */
+  /** Remarks about a loaded model (no FIM tokens, not 4-bit, deleted from disk). */
   warnings: string[];
+  /** Stops watching the file on disk. */
+  unwatch: () => void;
 }
 
 /**
  * Owns every model: the completion model and the chat model (one copy when they are the same
  * file), their context sequences, and who runs when (a completion first; a summary gives way
  * between two batches; an unload waits for both). Models load lazily, on first use; a change of a
- * setting in {@link modelReloadSettings} unloads what it affects. The rest of the server gets
- * engines, never node-llama-cpp objects.
+ * setting in {@link modelReloadSettings} unloads what it affects. A file that changes on disk is
+ * loaded again (see {@link FileChange}). The rest of the server gets engines, never node-llama-cpp
+ * objects.
  */
 export class ModelRuntime {
   private settings: Settings;
@@ -133,11 +137,46 @@ export class ModelRuntime {
   }
 
   private start(path: string, explicit: boolean): Entry {
-    const entry: Entry = { path, roles: this.rolesFor(path), ready: Promise.resolve(undefined), warnings: [] };
+    const entry: Entry = { path, roles: this.rolesFor(path), ready: Promise.resolve(undefined), warnings: [], unwatch: () => {} };
     this.entries.set(path, entry);
+    entry.unwatch = watchModelFile(path, (change) => this.onFileChange(entry, change));
     entry.ready = this.loadEntry(entry, explicit);
     this.emit();
     return entry;
+  }
+
+  /**
+   * A loaded file that is deleted keeps working from memory, and the status says so. One that is
+   * replaced or written to is unloaded and loaded again, so the status names what is on disk now
+   * (a good model, or why the file no longer loads); a file that failed is tried again when it
+   * changes, so fixing it is enough.
+   */
+  private onFileChange(entry: Entry, change: FileChange): void {
+    if (this.entries.get(entry.path) !== entry) return;
+    if (!entry.loaded && !entry.failure) {
+      // Still loading: deal with it once the load has ended.
+      void entry.ready.then(() => this.onFileChange(entry, change));
+      return;
+    }
+    const { path } = entry;
+    if (change.kind === 'deleted') {
+      if (!entry.loaded) return;
+      const warning = `The model file ${path} was deleted from disk; the loaded copy keeps working until a model is loaded again.`;
+      this.log.warn(warning);
+      entry.warnings = [...entry.warnings, warning];
+      this.emit();
+      return;
+    }
+    const what =
+      change.kind === 'replaced'
+        ? 'was replaced on disk'
+        : change.size < change.previousSize
+          ? `was truncated on disk (from ${change.previousSize} to ${change.size} bytes)`
+          : 'changed on disk';
+    this.log.warn(`The model file ${path} ${what}: ${entry.loaded ? 'unloading it and loading it again' : 'trying it again'}.`);
+    void this.unload(entry).then(() => {
+      if (!this.entries.has(path) && this.rolesFor(path).size > 0) this.start(path, false);
+    });
   }
 
   private async loadEntry(entry: Entry, explicit: boolean): Promise<LoadedModel | undefined> {
@@ -194,6 +233,7 @@ export class ModelRuntime {
   /** Forgets an entry now and frees its model once its running jobs have stopped. */
   private async unload(entry: Entry): Promise<void> {
     if (this.entries.get(entry.path) === entry) this.entries.delete(entry.path);
+    entry.unwatch();
     const loaded = entry.loaded ?? (await entry.ready.catch(() => undefined));
     await loaded?.dispose();
   }
