@@ -1,13 +1,17 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BrokenKind, isBrokenKind, writeBroken } from './broken';
 import { writeKnownModel } from './knownModel';
 import { type Quant, writeModel } from './models';
+import { defaultModelDir } from './paths';
+import { qwenVocabTag } from './realVocab';
 import { isShapeName, SHAPES, type ShapeName } from './shapes';
 
 export { ABORTING_BROKEN_KINDS, BROKEN_KINDS, type BrokenKind, writeBroken } from './broken';
 export { knownContinuations, knownEntries, writeKnownModel, type KnownEntry } from './knownModel';
 export { FILE_TYPE, QUANTS, type Quant, writeModel, type ModelOptions, type WrittenModel } from './models';
+export { defaultModelDir } from './paths';
+export { qwenCoderVocab, realVocabFile, realVocabTests, REAL_VOCABS, type RealVocabName } from './realVocab';
 export { SHAPE_NAMES, SHAPES, type Shape, type ShapeName } from './shapes';
 
 /**
@@ -28,24 +32,11 @@ export interface EnsureOptions {
   contextLength?: number;
 }
 
-/** `.models/` at the repository root (git-ignored); `SLM_ASSIST_MODELS_DIR` overrides it. */
-export function defaultModelDir(): string {
-  if (process.env.SLM_ASSIST_MODELS_DIR) return resolve(process.env.SLM_ASSIST_MODELS_DIR);
-  let dir = process.cwd();
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'slm-assist') return join(dir, '.models');
-    } catch {
-      // no package.json here
-    }
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), '.models');
-    dir = up;
-  }
-}
-
-/** The file name a kind and options are cached under (options and generator version encoded). */
+/**
+ * The file name a kind and options are cached under (options and generator version encoded; for
+ * the shapes with the real Qwen tokenizer, a hash of its vocabulary file, which this reads out of
+ * node-llama-cpp's llama.cpp sources the first time).
+ */
 export function modelFileName(kind: ModelKind, options: EnsureOptions = {}): string {
   const v = `g${GENERATOR_VERSION}`;
   if (kind.startsWith('broken:')) return `broken-${kind.slice('broken:'.length)}-${v}.gguf`;
@@ -53,7 +44,8 @@ export function modelFileName(kind: ModelKind, options: EnsureOptions = {}): str
   if (kind === 'known' || kind === 'known-nofim') return `${kind}${ctx}-${v}.gguf`;
   const quant = options.quant ?? 'Q4_0';
   const fim = (options.fim ?? true) ? 'fim' : 'nofim';
-  return `${kind}-${quant}-${fim}${ctx}-${v}.gguf`;
+  const vocab = isShapeName(kind) && SHAPES[kind].vocab === 'qwen' ? `-${qwenVocabTag()}` : '';
+  return `${kind}-${quant}-${fim}${ctx}${vocab}-${v}.gguf`;
 }
 
 /**

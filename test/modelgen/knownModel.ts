@@ -100,7 +100,6 @@ export interface KnownTable {
 
 export function knownVocab(fim: boolean): Vocab {
   return buildVocab({
-    layout: 'compact',
     fim,
     extraTexts: knownEntries.flatMap((e) => [e.prompt, e.continuation]),
   });

@@ -1,5 +1,6 @@
 import { type GgufValue, type TensorSpec, type TensorType, writeGguf } from './ggufWriter';
 import { SHAPES, type Shape, type ShapeName } from './shapes';
+import { qwenCoderVocab } from './realVocab';
 import { buildVocab, tokenizerMetadata, type Vocab } from './tokenizer';
 
 /** Weight types a generated model's matrices can have. */
@@ -34,8 +35,9 @@ export function resolveShape(shape: ShapeName | Shape): Shape {
   return typeof shape === 'string' ? SHAPES[shape] : shape;
 }
 
-export function vocabFor(shape: Shape, fim: boolean, extraTexts?: string[]): Vocab {
-  return buildVocab({ layout: shape.vocab, fim, extraTexts });
+/** The real Qwen2.5-Coder tokenizer for the `qwen` shapes, the small trained one for `compact`. */
+export function vocabFor(shape: Shape, fim: boolean): Vocab {
+  return shape.vocab === 'qwen' ? qwenCoderVocab(fim) : buildVocab({ fim });
 }
 
 /** The `general.*` and `qwen2.*` metadata of a shape followed by the tokenizer's. */

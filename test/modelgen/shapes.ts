@@ -15,7 +15,10 @@ export interface Shape {
   nHead: number;
   nHeadKv: number;
   nFf: number;
-  /** Vocabulary layout: `compact` (a few hundred tokens) or `qwen` (151936 tokens, real ids). */
+  /**
+   * Tokenizer: `compact` (a few hundred tokens trained on a small corpus, for fast tests) or `qwen`
+   * (Qwen2.5-Coder's real one: llama.cpp's Qwen2 vocabulary with the added tokens, 151936 entries).
+   */
   vocab: 'compact' | 'qwen';
   /** Tied embeddings: no `output.weight`, llama.cpp reuses `token_embd.weight`. */
   tied: boolean;

@@ -1,14 +1,11 @@
 import type { GgufValue } from './ggufWriter';
 
 /**
- * A byte-level BPE vocabulary in the style of Qwen2 (GPT-2 byte-to-unicode mapping, the qwen2
- * pre-tokenizer regex, merges trained on a small code corpus) and the GGUF `tokenizer.*` metadata
- * for it. Two layouts:
- *  - `compact`: 256 byte tokens + the trained merges + the special tokens (a few hundred tokens),
- *    for fast test models;
- *  - `qwen`: the real Qwen2.5 layout: 151643 normal tokens (the trained merges padded with
- *    synthetic merged tokens), the 22 special tokens at their real ids (151643..151664), then
- *    `[PAD…]` unused tokens up to 151936, so the embedding and output sizes match real models.
+ * A small byte-level BPE vocabulary in the style of Qwen2 (GPT-2 byte-to-unicode mapping, the
+ * qwen2 pre-tokenizer regex, merges trained on a small code corpus: 256 byte tokens, the merges
+ * and Qwen2.5's special tokens, a few hundred tokens in all) and the GGUF `tokenizer.*` metadata
+ * for it, for the fast test models (`tiny`, `known`). The models of real shapes take the real
+ * Qwen2 vocabulary instead (`realVocab.ts`); the constants of its layout are here.
  */
 
 /** llama.cpp's token types (`tokenizer.ggml.token_type`). */
@@ -208,8 +205,6 @@ export function pieceCounts(texts: string[]): Map<string, number> {
 }
 
 export interface VocabOptions {
-  /** `compact` (small, for tests) or `qwen` (the real Qwen2.5 sizes and special token ids). */
-  layout: 'compact' | 'qwen';
   /** Include the FIM tokens (`<|fim_prefix|>` … `<|file_sep|>`). */
   fim: boolean;
   /** More texts whose pieces must become whole tokens (added to the corpus). */
@@ -227,13 +222,15 @@ export interface Vocab {
   /** Ids of the special tokens present, by text. */
   special: Map<string, number>;
   endOfText: number;
+  /** `tokenizer.ggml.eot_token_id`, when written (the real Qwen vocabulary: `<|im_end|>`). */
+  endOfTurn?: number;
 }
 
 const vocabCache = new Map<string, Vocab>();
 
 /** Builds (and memoizes) a vocabulary. */
 export function buildVocab(options: VocabOptions): Vocab {
-  const cacheKey = JSON.stringify([options.layout, options.fim, options.extraTexts ?? []]);
+  const cacheKey = JSON.stringify(['compact', options.fim, options.extraTexts ?? []]);
   const cached = vocabCache.get(cacheKey);
   if (cached) return cached;
 
@@ -258,58 +255,17 @@ export function buildVocab(options: VocabOptions): Vocab {
   };
   for (const [a, b] of trainBpe(pieceCounts([CORPUS, ...(options.extraTexts ?? [])]))) addMerge(a, b);
 
-  if (options.layout === 'qwen') {
-    padWithSyntheticMerges(ids, addMerge, QWEN_NORMAL_TOKENS - tokens.length);
-    if (tokens.length !== QWEN_NORMAL_TOKENS) throw new Error(`vocab: ${tokens.length} normal tokens`);
-  }
-
   const special = new Map<string, number>();
   const fimSet = new Set<string>(FIM_TOKENS);
   for (const text of QWEN_SPECIAL_TOKENS) {
     const isFim = fimSet.has(text);
-    if (isFim && !options.fim) {
-      // Keep the real ids of the other specials in the qwen layout: the slot becomes padding.
-      if (options.layout === 'qwen') add(`[PAD${tokens.length}]`, TokenType.Unused);
-      continue;
-    }
+    if (isFim && !options.fim) continue;
     const type = text.startsWith('<|') ? TokenType.Control : TokenType.UserDefined;
     special.set(text, add(text, type));
   }
-  if (options.layout === 'qwen') {
-    while (tokens.length < QWEN_VOCAB_SIZE) add(`[PAD${tokens.length}]`, TokenType.Unused);
-  }
-
   const vocab: Vocab = { tokens, tokenTypes, merges, ids, special, endOfText: special.get('<|endoftext|>')! };
   vocabCache.set(cacheKey, vocab);
   return vocab;
-}
-
-/**
- * Adds `count` merged tokens made of letters ("Ġab", "abc", …), breadth first, each from an
- * existing token and one letter. Their merges rank after the trained ones, so the corpus pieces
- * still encode to single tokens.
- */
-function padWithSyntheticMerges(ids: Map<string, number>, addMerge: (a: string, b: string) => void, count: number): void {
-  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
-  const queue: string[] = [];
-  let added = 0;
-  const consider = (a: string, b: string): void => {
-    if (added >= count) return;
-    const merged = a + b;
-    if (ids.has(merged)) {
-      queue.push(merged);
-      return;
-    }
-    addMerge(a, b);
-    queue.push(merged);
-    added++;
-  };
-  for (const c of letters) consider('Ġ', c);
-  queue.push(...letters);
-  for (let q = 0; added < count; q++) {
-    if (q >= queue.length) throw new Error('synthetic merges exhausted');
-    for (const c of letters.slice(0, 26)) consider(queue[q], c);
-  }
 }
 
 /** Encodes one pre-tokenized piece with the merges (lowest rank first, leftmost on ties). */
@@ -396,6 +352,9 @@ export function tokenizerMetadata(vocab: Vocab): Array<[string, GgufValue]> {
     ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: vocab.tokenTypes }],
     ['tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: vocab.merges }],
     ['tokenizer.ggml.eos_token_id', { type: 'u32', value: eot }],
+    ...(vocab.endOfTurn === undefined
+      ? []
+      : ([['tokenizer.ggml.eot_token_id', { type: 'u32', value: vocab.endOfTurn }]] as Array<[string, GgufValue]>)),
     ['tokenizer.ggml.padding_token_id', { type: 'u32', value: eot }],
     ['tokenizer.ggml.bos_token_id', { type: 'u32', value: eot }],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],

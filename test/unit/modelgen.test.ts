@@ -19,8 +19,10 @@ import {
   preTokenize,
   QWEN_SPECIAL_TOKENS,
   QWEN_VOCAB_SIZE,
+  tokenizerMetadata,
   TokenType,
 } from '../modelgen/tokenizer';
+import { qwenCoderVocab } from '../modelgen/realVocab';
 
 describe('modelgen: GGUF writer and tokenizer (no llama.cpp)', () => {
   it('converts to half precision like IEEE (normal, subnormal, rounding, overflow)', () => {
@@ -55,7 +57,7 @@ describe('modelgen: GGUF writer and tokenizer (no llama.cpp)', () => {
   });
 
   it('trains merges so every corpus piece is one token, and encodes/decodes round trip', () => {
-    const vocab = buildVocab({ layout: 'compact', fim: true });
+    const vocab = buildVocab({ fim: true });
     for (const piece of new Set(preTokenize(CORPUS))) assert.equal(encodePiece(vocab, piece).length, 1, JSON.stringify(piece));
     const text = 'console.log("héllo wörld") 😀\n\tx';
     assert.equal(decode(vocab, encode(vocab, text)), text);
@@ -64,21 +66,48 @@ describe('modelgen: GGUF writer and tokenizer (no llama.cpp)', () => {
     assert.equal(fim[0], vocab.special.get('<|fim_prefix|>'));
   });
 
-  it('lays out the big vocabulary like Qwen2.5: 151936 tokens, specials at their real ids', () => {
-    const vocab = buildVocab({ layout: 'qwen', fim: true });
+  it("takes the qwen shapes' tokenizer from llama.cpp's Qwen2 vocabulary, with Qwen2.5-Coder's added tokens", () => {
+    const vocab = qwenCoderVocab(true);
     assert.equal(vocab.tokens.length, QWEN_VOCAB_SIZE);
-    assert.equal(vocab.special.get('<|endoftext|>'), 151643);
-    assert.equal(vocab.special.get('<|im_end|>'), 151645);
-    assert.equal(vocab.special.get('<|fim_prefix|>'), 151659);
-    assert.equal(vocab.special.get('<|file_sep|>'), 151664);
-    assert.equal(vocab.tokenTypes[151643], TokenType.Control);
-    assert.equal(vocab.tokenTypes[151935], TokenType.Unused);
+    assert.equal(vocab.merges.length, 151387);
+    const expected: Array<[string, number]> = [
+      ['<|endoftext|>', 151643],
+      ['<|im_start|>', 151644],
+      ['<|im_end|>', 151645],
+      ['<|fim_prefix|>', 151659],
+      ['<|fim_middle|>', 151660],
+      ['<|fim_suffix|>', 151661],
+      ['<|fim_pad|>', 151662],
+      ['<|repo_name|>', 151663],
+      ['<|file_sep|>', 151664],
+    ];
+    for (const [text, id] of expected) {
+      assert.equal(vocab.special.get(text), id, text);
+      assert.equal(vocab.tokens[id], text);
+      assert.equal(vocab.tokenTypes[id], TokenType.Control, text);
+    }
+    assert.equal(vocab.tokenTypes[vocab.special.get('<tool_call>')!], TokenType.UserDefined);
+    assert.equal(vocab.tokens[151665], '[PAD151665]');
     assert.equal(new Set(vocab.tokens).size, vocab.tokens.length);
-    const noFim = buildVocab({ layout: 'qwen', fim: false });
+    assert.equal(QWEN_SPECIAL_TOKENS.length, 22);
+
+    const md = new Map(tokenizerMetadata(vocab));
+    const u32 = (key: string): unknown => md.get(key)?.value;
+    assert.equal(u32('tokenizer.ggml.pre'), 'qwen2');
+    assert.equal(u32('tokenizer.ggml.eos_token_id'), 151643);
+    assert.equal(u32('tokenizer.ggml.eot_token_id'), 151645);
+    assert.equal(u32('tokenizer.ggml.fim_pre_token_id'), 151659);
+    assert.equal(u32('tokenizer.ggml.fim_suf_token_id'), 151661);
+    assert.equal(u32('tokenizer.ggml.fim_mid_token_id'), 151660);
+    assert.equal(u32('tokenizer.ggml.fim_rep_token_id'), 151663);
+    assert.equal(u32('tokenizer.ggml.fim_sep_token_id'), 151664);
+
+    const noFim = qwenCoderVocab(false);
     assert.equal(noFim.tokens.length, QWEN_VOCAB_SIZE);
     assert.equal(noFim.special.get('<|fim_prefix|>'), undefined);
+    assert.equal(noFim.tokens[151659], '[PAD151659]');
     assert.equal(noFim.special.get('<|im_end|>'), 151645);
-    assert.equal(QWEN_SPECIAL_TOKENS.length, 22);
+    assert.equal(new Map(tokenizerMetadata(noFim)).get('tokenizer.ggml.fim_pre_token_id'), undefined);
   });
 
   it('builds a consistent table for the known model', () => {
@@ -93,6 +122,11 @@ describe('modelgen: GGUF writer and tokenizer (no llama.cpp)', () => {
     assert.equal(modelFileName('tiny', { quant: 'Q8_0', fim: false }), `tiny-Q8_0-nofim-g${GENERATOR_VERSION}.gguf`);
     assert.equal(modelFileName('known', { contextLength: 2048 }), `known-ctx2048-g${GENERATOR_VERSION}.gguf`);
     assert.equal(modelFileName('broken:empty'), `broken-empty-g${GENERATOR_VERSION}.gguf`);
+    // The real tokenizer's shapes carry a hash of its vocabulary file: another vocabulary, another file.
+    assert.match(
+      modelFileName('qwen2.5-coder-0.5b'),
+      new RegExp(`^qwen2\\.5-coder-0\\.5b-Q4_0-fim-vocab-qwen2-[0-9a-f]{8}-g${GENERATOR_VERSION}\\.gguf$`),
+    );
   });
 
   it('ensureModel writes once, then reuses the file', () => {
