@@ -371,6 +371,89 @@ describe('redactSecrets', () => {
       assert.equal(result.text, code);
     });
 
+    it('1 MB of near misses, base64 runs and `=` runs: only the planted secrets go', function () {
+      // Catastrophic backtracking would run past this timeout rather than finish slowly.
+      this.timeout(120_000);
+      const hex = (n: number): string => '0123456789abcdef'.repeat(n).slice(0, n);
+      const alnum = (n: number): string => b62.repeat(Math.ceil(n / b62.length)).slice(0, n);
+      // Each one character short of, or beside, a pattern of secretPatterns.ts or redact.ts.
+      const nearMisses = [
+        'ghp_' + alnum(19),
+        'github_pat_' + alnum(19),
+        'AKIA' + 'IOSFODNN7ABCDEF',
+        'sk-' + 'abcdefghijklmnopqrstuvwxyz',
+        'sk-proj-' + alnum(19).replace(/\d/g, 'z'),
+        'glpat-' + alnum(19),
+        'xoxb-' + '12345678',
+        'AIza' + alnum(34),
+        'GOCSPX-' + alnum(27),
+        'sk_live_' + alnum(9),
+        'whsec_' + alnum(23),
+        'SG.' + alnum(22) + '.' + alnum(42),
+        'key-' + hex(31),
+        'npm_' + alnum(35),
+        'pypi-AgE' + alnum(49),
+        'hf_' + alnum(33),
+        'dop_v1_' + hex(63),
+        'HRKU-' + alnum(19),
+        'hvs.' + alnum(23),
+        'shpat_' + hex(31),
+        '123456789:AB' + alnum(33),
+        'eyJ' + alnum(40) + '.' + alnum(40),
+        'https://hooks.slack.com/services/' + alnum(9),
+        'https://discord.com/api/webhooks/1234/' + alnum(19),
+        'postgres://app@db:5432/app',
+        'a://b:c',
+        'root@tcp(127.0.0.1:3306)/db',
+        '--password',
+        '--token',
+        'password = "',
+        "token: '",
+        '-----BEGIN PRIVATE KEY-----',
+        '-----END PRIVATE KEY-----',
+        '='.repeat(300),
+        'QUJD'.repeat(500),
+        Buffer.from(b62.repeat(40)).toString('base64'),
+        'a=b=c=d=e=f=g=h=',
+        "if (pem.startsWith('-----BEGIN PRIVATE KEY-----') && pem.endsWith('-----END PRIVATE KEY-----')) {",
+        'Authorization:',
+        'x-api-key:',
+      ];
+      const planted: Array<[string, string]> = [
+        [`GITHUB_TOKEN=${GHP}`, 'GITHUB_TOKEN=[REDACTED:github-token]'],
+        [`aws_access_key_id = ${AKIA}`, 'aws_access_key_id = [REDACTED:aws-access-key-id]'],
+        [`Authorization: Bearer ${JWT}`, 'Authorization: Bearer [REDACTED:jwt]'],
+        [`password = "hunter22"`, 'password = "[REDACTED:password]"'],
+      ];
+      const input: string[] = [];
+      const expected: string[] = [];
+      let size = 0;
+      for (let i = 0; size < 1_000_000; i++) {
+        // Long lines of near misses joined by spaces, and short ones each on its line.
+        const line = i % 3 === 0 ? nearMisses.join(' ') : nearMisses[i % nearMisses.length];
+        input.push(line);
+        expected.push(line);
+        if (i % 50 === 0) {
+          const [secret, redacted] = planted[(i / 50) % planted.length];
+          input.push(secret);
+          expected.push(redacted);
+        }
+        size += line.length + 1;
+      }
+      const text = input.join('\n');
+      assert.ok(text.length >= 1_000_000);
+      const result = redactSecrets(text);
+      const want = expected.join('\n');
+      if (result.text !== want) {
+        const got = result.text.split('\n');
+        const first = expected.findIndex((line, i) => got[i] !== line);
+        assert.fail(
+          `line ${first}: ${JSON.stringify(got[first]?.slice(0, 300))}, expected ${JSON.stringify(expected[first].slice(0, 300))}`,
+        );
+      }
+      assert.equal(result.count, input.length - expected.filter((line, i) => line === input[i]).length);
+    });
+
     for (const [name, text] of pathological) {
       it(`2 MB of ${name}`, () => {
         const started = performance.now();
