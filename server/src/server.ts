@@ -15,7 +15,8 @@ import { connectionLogger } from './connectionLogger';
 import { ModelRuntime } from './model/runtime';
 import { registerModels } from './models/handlers';
 import { ModelsService } from './models/modelsService';
-import { onRequest, sendNotification } from './protocol';
+import { checkedDocumentSync, DidChangeConfiguration, InlineCompletion, onNotification, onRequest, sendNotification } from './protocol';
+import { didChangeConfigurationParams, inlineCompletionParams, noParams } from './params/schemas';
 import { FALLBACK_API_KEY_ENV, takeSecret } from './secrets';
 import { stateDir } from './stateDir';
 import { registerTextHelp } from './textHelp/handlers';
@@ -77,19 +78,19 @@ connection.onInitialized(() => {
   if (store.canPull) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'slmAssist' });
 });
 
-connection.onDidChangeConfiguration(async (params) => {
+onNotification(connection, DidChangeConfiguration, didChangeConfigurationParams, log, async (params) => {
   await store.update(params.settings);
   completions.clear();
   await runtime.configure(store.current);
 });
 
-connection.languages.inlineCompletion.on(async (params, token) => {
+onRequest(connection, InlineCompletion, inlineCompletionParams, async (params, token) => {
   const document = documents.get(params.textDocument.uri);
   if (!document) return null;
   return completions.provide(document, params.position, abortSignalOf(token));
 });
 
-onRequest(connection, LoadModelRequest, () => runtime.load());
+onRequest(connection, LoadModelRequest, noParams, () => runtime.load());
 
 registerModels(connection, new ModelsService(() => store.current, state, log), log);
 registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');
@@ -101,5 +102,5 @@ connection.onShutdown(async () => {
   await runtime.dispose();
 });
 
-documents.listen(connection);
+documents.listen(checkedDocumentSync(connection, log));
 connection.listen();

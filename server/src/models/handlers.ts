@@ -3,6 +3,7 @@ import { DeleteModelRequest, DownloadModelRequest, ImportModelRequest, InspectMo
 import type { Logger } from '../log';
 import { DownloadError, type DownloadProgress } from '../model/download/downloadFile';
 import { formatBytes } from '../model/download/downloadError';
+import { deleteModelParams, downloadModelParams, importModelParams, inspectModelParams, noParams } from '../params/schemas';
 import { onRequest } from '../protocol';
 import { abortSignalOf } from '../util/abort';
 import { ModelsError, type ModelsService } from './modelsService';
@@ -36,9 +37,9 @@ export function registerModels(connection: Connection, service: ModelsService, l
     throw new ResponseError(ErrorCodes.InternalError, `SLM Assist: ${message}`);
   };
 
-  onRequest(connection, ModelsRequest, () => service.list().catch(userError));
+  onRequest(connection, ModelsRequest, noParams, () => service.list().catch(userError));
 
-  onRequest(connection, DownloadModelRequest, async ({ id, workDoneToken }, token) => {
+  onRequest(connection, DownloadModelRequest, downloadModelParams, async ({ id, workDoneToken }, token) => {
     const progress = workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(workDoneToken) : undefined;
     progress?.begin('Downloading', 0, undefined, true);
     try {
@@ -53,9 +54,11 @@ export function registerModels(connection: Connection, service: ModelsService, l
     }
   });
 
-  onRequest(connection, DeleteModelRequest, async ({ path }) => ({ deleted: await service.delete(path).catch(userError) }));
-  onRequest(connection, ImportModelRequest, async ({ source, link }) => ({
+  onRequest(connection, DeleteModelRequest, deleteModelParams, async ({ path }) => ({
+    deleted: await service.delete(path).catch(userError),
+  }));
+  onRequest(connection, ImportModelRequest, importModelParams, async ({ source, link }) => ({
     path: await service.import(source, link === true).catch(userError),
   }));
-  onRequest(connection, InspectModelRequest, ({ path, role }) => service.inspect(path, role).catch(userError));
+  onRequest(connection, InspectModelRequest, inspectModelParams, ({ path, role }) => service.inspect(path, role).catch(userError));
 }

@@ -9,6 +9,7 @@ import {
   type TextHelpResult,
 } from '../../../common/protocol';
 import type { Logger } from '../log';
+import { textHelpParams } from '../params/schemas';
 import { onRequest, sendRequest } from '../protocol';
 import { abortSignalOf } from '../util/abort';
 import type { TextHelpTask } from './prompts';
@@ -29,7 +30,7 @@ export function registerTextHelp(
   spec: RequestSpec<TextHelpParams, TextHelpResult>,
   task: TextHelpTask,
 ): void {
-  onRequest(connection, spec, async (params, token) => {
+  onRequest(connection, spec, textHelpParams, async (params, token) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) throw new ResponseError(ErrorCodes.InvalidParams, `The document ${params.textDocument.uri} is not open.`);
     const text = params.range ? document.getText(params.range) : document.getText();
