@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactSecrets } from '../../../server/src/remote/redact';
@@ -55,6 +56,11 @@ const percent = (part: number, whole: number): string => `${((100 * part) / whol
 describe('redaction corpus', () => {
   const secrets = readCases<SecretCase>('secrets.jsonl');
   const lookalikes = readCases<LookalikeCase>('lookalikes.jsonl');
+
+  it('is what generate.mjs makes', () => {
+    // Throws, with the script's message, when a file was edited by hand or the generator changed.
+    execFileSync(process.execPath, [join(CORPUS, 'generate.mjs'), '--check'], { stdio: 'pipe' });
+  });
 
   it('has at least 100 secrets of at least 20 kinds, and at least 100 look-alikes', () => {
     const kinds = new Set(secrets.map((c) => c.kind));
