@@ -19,6 +19,7 @@
  * | `slack-webhook` | `https://hooks.slack.com/services/…` |
  * | `google-api-key` | `AIza` + 35 characters |
  * | `google-oauth-secret` | `GOCSPX-` + 28 characters |
+ * | `azure-client-secret` | an Entra ID (Azure AD) client secret: 3 characters, a digit, `Q~`, 31 to 34 more |
  * | `stripe-key` | `sk_live_`, `rk_live_`, `sk_test_`, `rk_test_`, `whsec_` |
  * | `sendgrid-key` | `SG.` + 22 + `.` + 43 characters |
  * | `mailgun-key` | `key-` + 32 hex digits |
@@ -50,6 +51,7 @@ export type SecretKind =
   | 'slack-webhook'
   | 'google-api-key'
   | 'google-oauth-secret'
+  | 'azure-client-secret'
   | 'stripe-key'
   | 'sendgrid-key'
   | 'mailgun-key'
@@ -122,6 +124,10 @@ export const TOKEN_RULES: TokenRule[] = [
   { kind: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(?<body>[A-Za-z0-9/_-]{10,255})/g },
   { kind: 'google-api-key', pattern: token('AIza(?<body>[A-Za-z0-9_-]{35})') },
   { kind: 'google-oauth-secret', pattern: token('GOCSPX-(?<body>[A-Za-z0-9_-]{28})') },
+  {
+    kind: 'azure-client-secret',
+    pattern: /(?<![A-Za-z0-9_~.-])(?<body>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])/g,
+  },
   { kind: 'stripe-key', pattern: /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_(?<body>[A-Za-z0-9]{10,255})(?![A-Za-z0-9])/g },
   { kind: 'stripe-key', pattern: /(?<![A-Za-z0-9_])whsec_(?<body>[A-Za-z0-9+/=]{24,255})(?![A-Za-z0-9])/g },
   { kind: 'sendgrid-key', pattern: token('SG\\.(?<body>[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})') },

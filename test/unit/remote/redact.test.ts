@@ -107,6 +107,11 @@ const POSITIVE: Case[] = [
     output: 'https://maps.googleapis.com/maps/api/js?key=[REDACTED:google-api-key]&v=3',
   },
   { name: 'Stripe live key', input: `Stripe(${JSON.stringify(STRIPE)})`, output: 'Stripe("[REDACTED:stripe-key]")' },
+  {
+    name: 'Azure client secret after a short flag',
+    input: `az login --service-principal -u app -p ${'abc8Q~' + b62 + '_9'} --tenant t`,
+    output: 'az login --service-principal -u app -p [REDACTED:azure-client-secret] --tenant t',
+  },
   { name: 'Stripe restricted key', input: `rk_live_${b62}`, output: '[REDACTED:stripe-key]' },
   { name: 'JWT', input: `cookie: session=${JWT}; path=/`, output: 'cookie: session=[REDACTED:jwt]; path=/', kinds: { jwt: 1 } },
   {
