@@ -331,6 +331,7 @@ async function runScenario(scenario, title) {
     chatModel: chat,
     mirror,
     broken,
+    stateDir: join(userData, 'User', 'globalStorage', 'slm-assist.slm-assist'),
     /** How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run. */
     offHostCount: () => /** @type {Browser} */ (browser).offHost.length,
     codeServer: server,

@@ -187,12 +187,7 @@ export class ModelRuntime {
       this.emit();
       return undefined;
     };
-    if (!explicit && this.markers.crashed(path)) {
-      return fail(
-        `llama.cpp aborted the SLM Assist server while it was loading the model ${path}, so it is not loaded again. ` +
-          'See the log; choose another file, or run "SLM Assist: Load Model" to try once more.',
-      );
-    }
+    if (!explicit && this.markers.crashed(path)) return fail(crashedMessage(path));
     const started = performance.now();
     try {
       // llama.cpp first: if it cannot run on this machine, no file can load, and the message says why.
@@ -246,6 +241,8 @@ export class ModelRuntime {
         : { state: 'noModel' };
     }
     const entry = this.entries.get(path);
+    // A restarted server says at once why it will not load the file that took the last one down.
+    if (!entry && this.markers.crashed(path)) return { state: 'error', modelPath: path, message: crashedMessage(path) };
     if (!entry) return { state: 'noModel', modelPath: path, message: `The model ${path} loads on first use.` };
     if (entry.failure) return { state: 'error', modelPath: path, message: entry.failure };
     if (!entry.loaded) return { state: 'loading', modelPath: path, message: `Loading ${basename(path)}` };
@@ -255,6 +252,13 @@ export class ModelRuntime {
   private emit(): void {
     this.onStatus(this.status);
   }
+}
+
+function crashedMessage(path: string): string {
+  return (
+    `llama.cpp aborted the SLM Assist server while it was loading the model ${path}, so it is not loaded again. ` +
+    'See the log; choose another file, or run "SLM Assist: Load Model" to try once more.'
+  );
 }
 
 /** The value at a dotted key of the settings (`model.path`). */

@@ -22,6 +22,7 @@
  * @property {ChatModel | undefined} chatModel The chat model; undefined without one (`needs: 'chat'` scenarios are skipped then).
  * @property {{ origin: string, requests: string[] } | undefined} mirror The model mirror on 127.0.0.1 serving the known model for the run's catalog; undefined without the known model.
  * @property {string} broken A file that is not a model.
+ * @property {string} stateDir The extension's global storage folder, where the server keeps its crash markers (`loading/`) and models.
  * @property {() => number} offHostCount How many requests off 127.0.0.1 the browser has made (and had blocked) so far in this run.
  * @property {CodeServer} codeServer
  * @property {string} serverScript The installed extension's server script, as its processes' command lines name it.
