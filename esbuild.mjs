@@ -60,6 +60,7 @@ const builds = {
     outdir: 'dist/tools',
   },
   bench: { ...common, entryPoints: { bench: 'bench/bench.ts', soak: 'bench/soak.ts' }, outdir: 'dist/bench' },
+  eval: { ...common, entryPoints: { eval: 'eval/eval.ts' }, outdir: 'dist/eval' },
   tests: {
     ...common,
     entryPoints: [
