@@ -13,19 +13,23 @@ import { join } from 'node:path';
  */
 export class CrashMarkers {
   private readonly dir: string;
-  private readonly live = new Set<string>();
+  /** Markers of loads running in this process, with how many loads of that file are running. */
+  private readonly live = new Map<string, number>();
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'loading');
     // A normal exit (shutdown, SIGTERM through the LSP exit) is not a crash; an abort skips this.
     process.once('exit', () => {
-      for (const file of this.live) rmSync(file, { force: true });
+      for (const file of this.live.keys()) rmSync(file, { force: true });
     });
   }
 
   /** Whether the last load of this file, as it is now on disk, ended the process. */
   crashed(path: string): boolean {
     const file = this.fileFor(path);
+    // A marker this process is still holding is a load in flight (one the settings already
+    // dropped, say), not a crash.
+    if (this.live.has(file)) return false;
     try {
       const marker = JSON.parse(readFileSync(file, 'utf8')) as { path?: string; size?: number; mtimeMs?: number };
       const stats = statSync(path);
@@ -50,15 +54,20 @@ export class CrashMarkers {
         file,
         JSON.stringify({ path, size: stats.size, mtimeMs: stats.mtimeMs, pid: process.pid, at: new Date().toISOString() }),
       );
-      this.live.add(file);
+      this.live.set(file, (this.live.get(file) ?? 0) + 1);
     } catch {
       // No marker (a read-only state folder): loading still works, only the crash guard is off.
     }
     try {
       return await load();
     } finally {
-      this.live.delete(file);
-      rmSync(file, { force: true });
+      // Two loads of one file can overlap (a reload while the dropped one finishes): the last one out removes the marker.
+      const count = (this.live.get(file) ?? 1) - 1;
+      if (count > 0) this.live.set(file, count);
+      else {
+        this.live.delete(file);
+        rmSync(file, { force: true });
+      }
     }
   }
 
