@@ -88,6 +88,7 @@ export class LoadedModel {
 
   /** The completion engine; only for a model loaded with the `completion` role. */
   completionEngine(): CompletionEngine {
+    this.alive();
     const lane = this.lane('completion');
     const model = this.model;
     // Models trained with a beginning-of-sequence token (Gemma, Llama) write nonsense without it
@@ -98,7 +99,10 @@ export class LoadedModel {
       info: this.info,
       fim: this.fim,
       fimByDefault: this.info.fimUnused === undefined,
-      tokenize: (text) => (text ? model.tokenize(text) : []),
+      tokenize: (text) => {
+        this.alive();
+        return text ? model.tokenize(text) : [];
+      },
       // The gate is held for the whole job, so a summary waits between its batches.
       generate: (prompt, options) =>
         this.gate.hold(() =>
@@ -111,11 +115,15 @@ export class LoadedModel {
 
   /** The chat engine; only for a model loaded with the `chat` role. */
   chatEngine(): ChatEngine {
+    this.alive();
     const lane = this.lane('chat');
     const model = this.model;
     return {
       info: this.info,
-      countTokens: (text) => model.tokenize(text).length,
+      countTokens: (text) => {
+        this.alive();
+        return model.tokenize(text).length;
+      },
       answer: (messages, options) =>
         lane.queue.run(() =>
           this.guard(options.signal, (signal) =>
@@ -140,6 +148,15 @@ export class LoadedModel {
     const lane = this.lanes.get(role);
     if (!lane) throw new Error(`The model ${this.info.path} was not loaded for ${role}.`);
     return lane;
+  }
+
+  /**
+   * Throws AbortedError once the model is retired: a job that got its engine (or the model) before
+   * a model switch ends as if cancelled when it next tokenizes, instead of calling into a freed
+   * model ("Object is disposed", found by the message fuzz).
+   */
+  private alive(): void {
+    if (this.retired.signal.aborted) throw new AbortedError();
   }
 
   /** Runs a job with a signal that fires on the caller's cancel or when the model is retired. */
