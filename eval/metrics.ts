@@ -85,9 +85,10 @@ export function wrongIndentation(prefix: string, suggestion: string, expected: s
 }
 
 /**
- * The suggestion repeats a line already written: a line of the completed text (trimmed, with
- * letters or digits) equals one of the prefix's last `lines` lines before the cursor's line
- * (trimmed), and is not the expected line itself.
+ * The suggestion repeats a line already written: the cursor's line as the suggestion completes it
+ * (its first line, trimmed, with letters or digits) equals one of the prefix's last `lines` lines
+ * before the cursor's line (trimmed), and is not the expected line itself. Later lines of a
+ * suggestion are not compared: `return err` or `break` recur legitimately in a block.
  */
 export function repeatsPrefix(prefix: string, suggestion: string, expected: string, lines = 20): boolean {
   if (suggestion.trim() === '') return false;
@@ -97,8 +98,8 @@ export function repeatsPrefix(prefix: string, suggestion: string, expected: stri
     .slice(0, -1)
     .slice(-lines)
     .map((line) => line.trim());
-  const wanted = (linePrefix + expected).trim();
-  return completedLines(linePrefix, suggestion).some((line) => line !== '' && !trivial(line) && line !== wanted && before.includes(line));
+  const completed = completedLines(linePrefix, suggestion)[0];
+  return completed !== '' && !trivial(completed) && completed !== (linePrefix + expected).trim() && before.includes(completed);
 }
 
 /** The value at quantile `q` (0-1) of the numbers, nearest-rank; NaN when there are none. */

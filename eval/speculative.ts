@@ -13,6 +13,12 @@ import type { EvalCase } from './cases';
  * measures whether it should.
  */
 
+/** `InputLookupTokenPredictor`'s options: how long a match in the prompt must be, how many tokens it predicts. */
+export interface PredictorOptions {
+  patternLength?: { min?: number; max?: number };
+  predictionLength?: { min?: number; max?: number };
+}
+
 export interface SpeculativeResult {
   cases: number;
   /** Tokens generated per run, summed over the cases. */
@@ -46,7 +52,7 @@ interface Timed {
 export async function measureSpeculative(
   modelPath: string,
   cases: EvalCase[],
-  options: { maxTokens: number; prefixTokens: number; threads?: number },
+  options: { maxTokens: number; prefixTokens: number; threads?: number; predictor?: PredictorOptions },
 ): Promise<SpeculativeResult> {
   const { LlamaCompletion, InputLookupTokenPredictor } = await nodeLlamaCpp();
   const quiet: Logger = { error: (m) => console.error(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -60,7 +66,7 @@ export async function measureSpeculative(
   const context = await model.createContext({ ...contextOptions(settings, 2) });
   try {
     const plain = new LlamaCompletion({ contextSequence: context.getSequence() });
-    const predictedSequence = context.getSequence({ tokenPredictor: new InputLookupTokenPredictor() });
+    const predictedSequence = context.getSequence({ tokenPredictor: new InputLookupTokenPredictor(options.predictor) });
     const predicted = new LlamaCompletion({ contextSequence: predictedSequence });
     const run = async (completion: InstanceType<typeof LlamaCompletion>, prompt: Token[]): Promise<Timed> => {
       let first: number | undefined;

@@ -60,7 +60,7 @@ describe('eval metrics', function () {
     assert.equal(wrongIndentation('if x:\n', '  ', '    return 1'), undefined);
   });
 
-  it('repeats the prefix: a completed line equals one of the last lines before the cursor', function () {
+  it('repeats the prefix: the completed cursor line equals one of the last lines before it', function () {
     const prefix = 'a = compute(1)\nb = compute(2)\n';
     assert.equal(repeatsPrefix(prefix, 'a = compute(1)', 'c = compute(3)'), true);
     assert.equal(repeatsPrefix(prefix, 'c = compute(3)', 'c = compute(3)'), false);
@@ -69,6 +69,8 @@ describe('eval metrics', function () {
     assert.equal(repeatsPrefix(prefix, 'a = compute(1)', 'c = compute(3)', 1), false);
     // Inside a line, the text before the cursor is part of the completed line.
     assert.equal(repeatsPrefix('b = compute(2)\nb = com', 'pute(2)', 'pute(4)'), true);
+    // Only the cursor's line counts: a later line of the suggestion may recur legitimately.
+    assert.equal(repeatsPrefix(prefix, 'c = compute(3)\nb = compute(2)', 'd = compute(4)'), false);
   });
 
   it('quantiles are nearest-rank', function () {
