@@ -73,6 +73,18 @@ export interface ModelStatus {
 export interface StatusParams extends ModelStatus {
   /** Present when `chatModel.path` names a file other than the completion model. */
   chat?: ModelStatus;
+  /** Present when `teamServer.url` is set. */
+  team?: TeamStatus;
+}
+
+/** The team server completions go to (`slmAssist.teamServer.*`). */
+export interface TeamStatus {
+  /** `host[:port]`; empty when the URL is not usable. */
+  host: string;
+  /** False while it is backed off after repeated failures, or off (a bad URL, `allowRemote` false). */
+  reachable: boolean;
+  /** Why it is not used, for the tooltip. */
+  message?: string;
 }
 
 /** Server → client: a model's state changed. Sent on every transition. */
@@ -104,6 +116,8 @@ export interface CompletionTrace {
   items: number;
   /** Why the document got no completion before the model ran (a binary file, a minified line). */
   declined?: string;
+  /** Where the generation ran, when it ran: this machine's model or the team server. */
+  backend?: 'local' | 'team';
 }
 
 /**

@@ -85,6 +85,22 @@ export const settingsSchema = z.object({
       maxContextTokens: z.number().int().min(1024).max(2000000).default(32768),
     })
     .prefault({}),
+  teamServer: z
+    .object({
+      /**
+       * Base URL of the team's inference server (llama.cpp's llama-server, vLLM, Ollama) that inline
+       * completions go to first. Empty: off. `https:` unless on this machine. Read from user or
+       * machine settings only.
+       */
+      url: z.string().default(''),
+      /** `llamaServer`: llama.cpp's `/completion` with `cache_prompt`; `openaiCompatible`: `/v1/completions` (vLLM, Ollama). */
+      api: z.enum(['llamaServer', 'openaiCompatible']).default('llamaServer'),
+      /** Model name sent to the server (vLLM and Ollama need it; llama-server ignores it). */
+      model: z.string().default(''),
+      /** How long a completion waits for the team server before the local model answers. */
+      latencyBudgetMs: z.number().int().min(50).max(10000).default(500),
+    })
+    .prefault({}),
   network: z
     .object({
       /** `false` turns every remote call off, whatever else is set (for air-gapped enterprises). */

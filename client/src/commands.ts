@@ -4,7 +4,7 @@ import { State } from 'vscode-languageclient/node';
 import { LoadModelRequest, type StatusParams } from '../../common/protocol';
 import { disabledLanguages, SECTION, updateGlobal } from './config';
 import type { Ctx } from './ctx';
-import { setFallbackApiKey } from './fallback';
+import { setFallbackApiKey, setTeamServerApiKey } from './fallback';
 import { sendRequest0 } from './protocol';
 import { importModelFile, manageModels, useModel } from './models';
 import { openSample } from './sample';
@@ -33,6 +33,7 @@ export function registerCommands(ctx: Ctx): void {
     vscode.commands.registerCommand('slmAssist.summarizeFile', () => textHelp.file('summarize')),
     vscode.commands.registerCommand('slmAssist.explainSelection', () => textHelp.selection('explain')),
     vscode.commands.registerCommand('slmAssist.setFallbackApiKey', () => setFallbackApiKey(ctx)),
+    vscode.commands.registerCommand('slmAssist.setTeamServerApiKey', () => setTeamServerApiKey(ctx)),
   );
 }
 

@@ -11,6 +11,16 @@ const API_KEY_SECRET = 'fallbackApiKey';
 /** The server's environment variable for the key (server/src/secrets.ts reads and removes it). */
 export const FALLBACK_API_KEY_ENV = 'SLM_ASSIST_FALLBACK_API_KEY';
 
+/** The team server's API key: its SecretStorage key and the server's environment variable. */
+const TEAM_KEY_SECRET = 'teamServerApiKey';
+export const TEAM_API_KEY_ENV = 'SLM_ASSIST_TEAM_SERVER_API_KEY';
+
+/** Each stored key and the environment variable the server reads it from. */
+const KEYS: ReadonlyArray<{ secret: string; env: string; what: string }> = [
+  { secret: API_KEY_SECRET, env: FALLBACK_API_KEY_ENV, what: 'fallback API key' },
+  { secret: TEAM_KEY_SECRET, env: TEAM_API_KEY_ENV, what: 'team server API key' },
+];
+
 /**
  * Wires the remote fallback: answers the server's `slmAssist/confirmFallback` question, and puts
  * the API key from SecretStorage into the server's environment before it starts. The key is never
@@ -18,14 +28,15 @@ export const FALLBACK_API_KEY_ENV = 'SLM_ASSIST_FALLBACK_API_KEY';
  * Call (and await) before the client starts.
  */
 export async function registerFallback(ctx: Ctx): Promise<void> {
-  await loadApiKey(ctx);
+  await Promise.all(KEYS.map((key) => loadApiKey(ctx, key)));
   ctx.push(
     onRequest(ctx.client, ConfirmFallbackRequest, (params) => confirmFallback(params)),
     ctx.secrets.onDidChange((event) => {
-      if (event.key !== API_KEY_SECRET) return;
-      void loadApiKey(ctx).then(() => {
+      const key = KEYS.find((k) => k.secret === event.key);
+      if (!key) return;
+      void loadApiKey(ctx, key).then(() => {
         if (ctx.client.state !== State.Running) return;
-        ctx.log.info('The fallback API key changed: restarting the server so that it reads the new key.');
+        ctx.log.info(`The ${key.what} changed: restarting the server so that it reads the new key.`);
         return ctx.restart();
       });
     }),
@@ -37,35 +48,42 @@ export async function registerFallback(ctx: Ctx): Promise<void> {
  * empty input deletes it; Escape changes nothing. The change reaches the server through
  * `secrets.onDidChange`.
  */
-export async function setFallbackApiKey(ctx: Ctx): Promise<void> {
+export function setFallbackApiKey(ctx: Ctx): Promise<void> {
+  return askForKey(ctx, KEYS[0], 'Fallback API Key', 'slmAssist.fallback.endpoint');
+}
+
+/** "SLM Assist: Set Team Server API Key": the same, for `slmAssist.teamServer.url`. */
+export function setTeamServerApiKey(ctx: Ctx): Promise<void> {
+  return askForKey(ctx, KEYS[1], 'Team Server API Key', 'slmAssist.teamServer.url');
+}
+
+async function askForKey(ctx: Ctx, key: (typeof KEYS)[number], title: string, setting: string): Promise<void> {
   const input = await vscode.window.showInputBox({
-    title: 'SLM Assist: Fallback API Key',
-    prompt: "API key for slmAssist.fallback.endpoint, kept in VS Code's secret storage. Leave empty to delete the stored key.",
+    title: `SLM Assist: ${title}`,
+    prompt: `API key for ${setting}, kept in VS Code's secret storage. Leave empty to delete the stored key.`,
     placeHolder: 'API key',
     password: true,
     ignoreFocusOut: true,
   });
   if (input === undefined) return;
-  const key = input.trim();
-  if (key) {
-    await ctx.secrets.store(API_KEY_SECRET, key);
-    void vscode.window.showInformationMessage('SLM Assist: the fallback API key is stored.');
+  const value = input.trim();
+  if (value) {
+    await ctx.secrets.store(key.secret, value);
+    void vscode.window.showInformationMessage(`SLM Assist: the ${key.what} is stored.`);
   } else {
-    await ctx.secrets.delete(API_KEY_SECRET);
-    void vscode.window.showInformationMessage('SLM Assist: the fallback API key is deleted.');
+    await ctx.secrets.delete(key.secret);
+    void vscode.window.showInformationMessage(`SLM Assist: the ${key.what} is deleted.`);
   }
 }
 
 /** Puts the stored key (or its absence) into the environment the next server start gets. The key itself is never logged. */
-async function loadApiKey(ctx: Ctx): Promise<void> {
+async function loadApiKey(ctx: Ctx, key: (typeof KEYS)[number]): Promise<void> {
   try {
-    const apiKey = await ctx.secrets.get(API_KEY_SECRET);
-    if (apiKey) ctx.serverEnv[FALLBACK_API_KEY_ENV] = apiKey;
-    else delete ctx.serverEnv[FALLBACK_API_KEY_ENV];
+    const apiKey = await ctx.secrets.get(key.secret);
+    if (apiKey) ctx.serverEnv[key.env] = apiKey;
+    else delete ctx.serverEnv[key.env];
   } catch (error) {
-    ctx.log.warn(
-      `The fallback API key could not be read from the secret storage: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    ctx.log.warn(`The ${key.what} could not be read from the secret storage: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

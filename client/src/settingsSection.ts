@@ -17,6 +17,10 @@ export const USER_ONLY_SETTINGS: readonly string[] = [
   'fallback.endpoint',
   'fallback.model',
   'fallback.maxContextTokens',
+  'teamServer.url',
+  'teamServer.api',
+  'teamServer.model',
+  'teamServer.latencyBudgetMs',
   'network.allowRemote',
 ];
 

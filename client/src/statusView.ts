@@ -1,4 +1,4 @@
-import type { ModelInfo, StatusParams } from '../../common/protocol';
+import type { ModelInfo, StatusParams, TeamStatus } from '../../common/protocol';
 import { restrictedModeLines } from './settingsSection';
 
 /**
@@ -120,13 +120,20 @@ function renderRunning(input: StatusInput): StatusView {
     }
     case 'ready': {
       const model = status.model;
-      const icon = status.message ? '$(warning)' : '$(sparkle)';
-      const tooltip = join([...(model ? modelLines(model) : []), status.message && `⚠ ${status.message}`]);
+      const team = status.team;
+      const icon = status.message || (team && !team.reachable) ? '$(warning)' : '$(sparkle)';
+      const tooltip = join([...(model ? modelLines(model) : []), status.message && `⚠ ${status.message}`, team && teamLine(team)]);
       return view(`${icon} ${model?.name ?? 'SLM'}`, tooltip, 'slmAssist.toggleInlineCompletions');
     }
     case 'error':
       return view('$(error) SLM', status.message ?? 'SLM Assist: the model could not be loaded.', 'slmAssist.showLogs', true);
   }
+}
+
+/** The team server's line in the tooltip. */
+function teamLine(team: TeamStatus): string {
+  if (team.reachable) return `Team server: ${team.host} (completions go there first; the local model answers when it is slow)`;
+  return `⚠ ${team.message ?? `team server ${team.host} unreachable, using the local model`}`;
 }
 
 /** The last part of a path, on any platform. */

@@ -1,5 +1,7 @@
 /** The environment variable the extension passes the fallback API key in. */
 export const FALLBACK_API_KEY_ENV = 'SLM_ASSIST_FALLBACK_API_KEY';
+/** The environment variable the extension passes the team server's API key in. */
+export const TEAM_API_KEY_ENV = 'SLM_ASSIST_TEAM_SERVER_API_KEY';
 
 /**
  * Reads a secret the client put in this process's environment and removes it from there. The

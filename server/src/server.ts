@@ -7,7 +7,14 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionTraceNotification, ExplainRequest, LoadModelRequest, StatusNotification, SummarizeRequest } from '../../common/protocol';
+import {
+  CompletionTraceNotification,
+  ExplainRequest,
+  LoadModelRequest,
+  StatusNotification,
+  SummarizeRequest,
+  type StatusParams,
+} from '../../common/protocol';
 import { SettingsStore } from './settingsStore';
 import { CompletionService } from './completion/completionService';
 import { parseBenchmarkCapability } from './completion/generate/benchmark';
@@ -17,8 +24,10 @@ import { registerModels } from './models/handlers';
 import { ModelsService } from './models/modelsService';
 import { checkedDocumentSync, DidChangeConfiguration, InlineCompletion, onNotification, onRequest, sendNotification } from './protocol';
 import { didChangeConfigurationParams, inlineCompletionParams, noParams } from './params/schemas';
-import { FALLBACK_API_KEY_ENV, takeSecret } from './secrets';
+import { FALLBACK_API_KEY_ENV, TEAM_API_KEY_ENV, takeSecret } from './secrets';
+import { TeamServer } from './team/teamServer';
 import { stateDir } from './stateDir';
+import { guardFraming } from './stdioFraming';
 import { registerTextHelp } from './textHelp/handlers';
 import { TextHelpService } from './textHelp/textHelpService';
 import { abortSignalOf } from './util/abort';
@@ -31,14 +40,29 @@ console.info = console.error;
  * The SLM Assist language server. Run by the extension over node IPC, or standalone by any LSP
  * client: `node dist/server/server.js --stdio`.
  */
-const connection = createConnection(ProposedFeatures.all);
+// On stdio, past the guard for vscode-jsonrpc's reader (see stdioFraming.ts).
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, guardFraming(process.stdin), process.stdout)
+  : createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const log = connectionLogger(connection);
 const store = new SettingsStore(connection, log);
 const state = stateDir();
-const runtime = new ModelRuntime(store.current, state, log, (status) => {
-  void sendNotification(connection, StatusNotification, status);
-});
+const runtime = new ModelRuntime(store.current, state, log, () => publishStatus());
+const team = new TeamServer(
+  () => store.current,
+  log,
+  () => publishStatus(),
+  takeSecret(TEAM_API_KEY_ENV),
+);
+/** The models' status, with the team server's when one is set. */
+function status(): StatusParams {
+  const teamStatus = team.status();
+  return teamStatus ? { ...runtime.status, team: teamStatus } : runtime.status;
+}
+function publishStatus(): void {
+  void sendNotification(connection, StatusNotification, status());
+}
 // A stray rejection must never take the server (and the user's completions) down: log it.
 process.on('unhandledRejection', (reason) => {
   log.error(`Unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
@@ -52,6 +76,7 @@ const completions = new CompletionService(
   (trace) => {
     if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
   },
+  team,
 );
 const textHelp = new TextHelpService(runtime, () => store.current, log);
 textHelp.setApiKey(takeSecret(FALLBACK_API_KEY_ENV));
@@ -74,14 +99,16 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  void sendNotification(connection, StatusNotification, runtime.status);
+  publishStatus();
   if (store.canPull) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'slmAssist' });
 });
 
 onNotification(connection, DidChangeConfiguration, didChangeConfigurationParams, log, async (params) => {
   await store.update(params.settings);
   completions.clear();
+  team.reset();
   await runtime.configure(store.current);
+  publishStatus();
 });
 
 onRequest(connection, InlineCompletion, inlineCompletionParams, async (params, token) => {
@@ -90,7 +117,10 @@ onRequest(connection, InlineCompletion, inlineCompletionParams, async (params, t
   return completions.provide(document, params.position, abortSignalOf(token));
 });
 
-onRequest(connection, LoadModelRequest, noParams, () => runtime.load());
+onRequest(connection, LoadModelRequest, noParams, async () => {
+  await runtime.load();
+  return status();
+});
 
 registerModels(connection, new ModelsService(() => store.current, state, log), log);
 registerTextHelp(connection, documents, textHelp, log, SummarizeRequest, 'summarize');

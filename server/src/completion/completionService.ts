@@ -5,6 +5,7 @@ import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { CompletionEngine, GenerateOptions, GenerateResult } from '../model/engines';
 import type { ModelRuntime } from '../model/runtime';
+import type { TeamServer } from '../team/teamServer';
 import { AbortedError, delay } from '../util/abort';
 import { CompletionCache } from './cache/completionCache';
 import { documentWindow } from './context/documentWindow';
@@ -42,6 +43,8 @@ export class CompletionService {
     private readonly settings: () => Settings,
     private readonly log: Logger,
     private readonly onTrace?: (trace: CompletionTrace) => void,
+    /** Where completions go first when `teamServer.url` is set. */
+    private readonly team?: TeamServer,
   ) {}
 
   /** The reason last logged for declining a document, so a user typing there is told once. */
@@ -117,8 +120,9 @@ export class CompletionService {
 
       const result = await this.run(engine, window, middleStart, controller.signal);
       trace.source = 'model';
-      const { text: raw, ...generation } = result;
+      const { text: raw, backend, ...generation } = result;
       trace.generation = generation;
+      trace.backend = backend;
       const completion = postprocess({
         completion: raw,
         linePrefix: window.linePrefix,
@@ -147,7 +151,7 @@ export class CompletionService {
     window: ReturnType<typeof documentWindow>,
     middleStart: number,
     signal: AbortSignal,
-  ): Promise<GenerateResult> {
+  ): Promise<GenerateResult & { backend: 'local' | 'team' }> {
     const settings = this.settings().inlineCompletion;
     const fim = usesFim(engine, settings.fillInTheMiddle) ? engine.fim : undefined;
     const layout = !fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
@@ -173,7 +177,9 @@ export class CompletionService {
     if (bench) {
       Object.assign(options, { maxTokens: bench.fixedTokens, ignoreEog: bench.ignoreEog, stopAtNewline: false, timeBudgetMs: Infinity });
     }
-    return engine.generate(prompt, options);
+    const local = (): Promise<GenerateResult> => engine.generate(prompt, options);
+    if (this.team && !bench) return this.team.generate(engine, prompt, options, local);
+    return local().then((result) => ({ ...result, backend: 'local' as const }));
   }
 
   private items(completion: string | undefined, position: Position, trace: CompletionTrace): InlineCompletionItem[] {

@@ -56,6 +56,8 @@ export interface CompletionEngine {
    */
   readonly fimByDefault: boolean;
   tokenize(text: string): number[];
+  /** The text of `tokens`, special tokens (FIM markers) written out, as a prompt for another server. */
+  detokenize(tokens: readonly number[]): string;
   /**
    * Generates greedily after `prompt`, reusing the part of it the sequence's KV cache holds. Runs
    * alone on the completion sequence, and makes a running summary wait.

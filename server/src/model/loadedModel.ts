@@ -1,4 +1,4 @@
-import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { ModelInfo } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
@@ -103,6 +103,7 @@ export class LoadedModel {
         this.alive();
         return text ? model.tokenize(text) : [];
       },
+      detokenize: (tokens) => model.detokenize(tokens as Token[], true),
       // The gate is held for the whole job, so a summary waits between its batches.
       generate: (prompt, options) =>
         this.gate.hold(() =>

@@ -36,43 +36,50 @@ const CHAT_PATH = '/chat/completions';
  *   `.../openai/v1beta/chat/completions`.
  */
 export function checkEndpoint(endpoint: string): EndpointCheck {
+  const base = checkBaseUrl(endpoint, ENDPOINT_SETTING, 'an OpenAI-compatible server, e.g. https://example.com/v1');
+  if (!base.ok) return base;
+  const chat = new URL(base.url.href);
+  chat.pathname = chatPath(base.url.pathname);
+  return { ...base, url: chat };
+}
+
+/**
+ * The rules of {@link checkEndpoint} for any remote endpoint's base URL, with reasons that name
+ * `setting`: `https:` unless the host is this machine, no credentials, no fragment. `url` is the
+ * base URL as written.
+ */
+export function checkBaseUrl(endpoint: string, setting: string, example: string): EndpointCheck {
   const raw = endpoint.trim();
-  if (!raw) {
-    return fail(`${ENDPOINT_SETTING} is empty: set it to the base URL of an OpenAI-compatible server, e.g. https://example.com/v1.`);
-  }
+  if (!raw) return fail(`${setting} is empty: set it to the base URL of ${example}.`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return fail(
-      `${ENDPOINT_SETTING} is not a valid URL (${JSON.stringify(stripCredentials(raw))}): write it in full, e.g. https://example.com/v1.`,
-    );
+    return fail(`${setting} is not a valid URL (${JSON.stringify(stripCredentials(raw))}): write it in full, e.g. https://example.com/v1.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     // `localhost:8080/v1` parses as a URL with the scheme `localhost:`.
     return fail(
-      `${ENDPOINT_SETTING} must start with https:// (or http:// for a server on this machine); got ${JSON.stringify(stripCredentials(raw))}.`,
+      `${setting} must start with https:// (or http:// for a server on this machine); got ${JSON.stringify(stripCredentials(raw))}.`,
     );
   }
   if (url.username || url.password) {
     url.username = '';
     url.password = '';
     return fail(
-      `${ENDPOINT_SETTING} must not contain a user name or password (user:pass@): the API key is kept in VS Code's secret storage and sent in a header. Use ${url.href} instead.`,
+      `${setting} must not contain a user name or password (user:pass@): the API key is kept in VS Code's secret storage and sent in a header. Use ${url.href} instead.`,
     );
   }
   if (url.hash) {
-    return fail(`${ENDPOINT_SETTING} must not contain a fragment (#...): remove ${JSON.stringify(url.hash)}.`);
+    return fail(`${setting} must not contain a fragment (#...): remove ${JSON.stringify(url.hash)}.`);
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol === 'http:' && !loopback) {
     return fail(
-      `${ENDPOINT_SETTING} must use https:// for ${url.host}: the request carries your code and the API key, so plain http:// is allowed only for a server on this machine (localhost, 127.0.0.1, ::1).`,
+      `${setting} must use https:// for ${url.host}: the request carries your code and the API key, so plain http:// is allowed only for a server on this machine (localhost, 127.0.0.1, ::1).`,
     );
   }
-  const chat = new URL(url.href);
-  chat.pathname = chatPath(url.pathname);
-  return { ok: true, url: chat, host: url.host, loopback };
+  return { ok: true, url, host: url.host, loopback };
 }
 
 /** The chat completions path for a base path (rules in {@link checkEndpoint}). */

@@ -317,7 +317,7 @@ function usageOf(value: unknown): ChatCompletionResult['usage'] | undefined {
 }
 
 /** Reads at most `limit` bytes of a body as text. */
-async function readLimited(response: Response, limit: number): Promise<string> {
+export async function readLimited(response: Response, limit: number): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return '';
   const decoder = new TextDecoder();

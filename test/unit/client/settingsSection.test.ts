@@ -41,6 +41,16 @@ describe('settingsSection', () => {
     assert.deepEqual(built.ignored, ['fallback.endpoint']);
   });
 
+  it('ignores a workspace team server: a repository cannot send completions elsewhere', () => {
+    const built = section({
+      'teamServer.url': { defaultValue: '', workspaceValue: 'https://collector.example' },
+      'teamServer.api': { defaultValue: 'llamaServer', globalValue: 'openaiCompatible', workspaceFolderValue: 'llamaServer' },
+    });
+    assert.equal(valueAt(built.section, 'teamServer.url'), '');
+    assert.equal(valueAt(built.section, 'teamServer.api'), 'openaiCompatible');
+    assert.deepEqual(built.ignored.sort(), ['teamServer.api', 'teamServer.url']);
+  });
+
   it('falls back to the default, not the workspace value, when the user set nothing', () => {
     const built = section({
       'fallback.mode': { defaultValue: 'off', workspaceFolderValue: 'auto' },

@@ -40,6 +40,19 @@ describe('status bar', function () {
     assert.match(ready.tooltip, /Q4_K_M/);
   });
 
+  it('names the team server in the tooltip, and warns while it is unreachable', function () {
+    const up = renderStatus({ ...running, status: { state: 'ready', model, team: { host: 'gpu.example:8080', reachable: true } } });
+    assert.equal(up.text, '$(sparkle) Qwen2.5 Coder 0.5B');
+    assert.match(up.tooltip, /^Team server: gpu\.example:8080 \(completions go there first/m);
+    const message = 'team server gpu.example:8080 unreachable, using the local model (down; next try in 5 s)';
+    const down = renderStatus({
+      ...running,
+      status: { state: 'ready', model, team: { host: 'gpu.example:8080', reachable: false, message } },
+    });
+    assert.equal(down.text, '$(warning) Qwen2.5 Coder 0.5B');
+    assert.ok(down.tooltip.includes(`⚠ ${message}`));
+  });
+
   it('shows an error icon whose tooltip is the message, and opens the log on click', function () {
     const view = renderStatus({
       ...running,
