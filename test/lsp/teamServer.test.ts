@@ -66,6 +66,31 @@ describe('team server', function () {
     }
   });
 
+  it('llamaServer: prompts of consecutive keystrokes extend each other, so the server reuses its cached prefix', async function () {
+    const server = await LspClient.start({ initializationOptions: settings({}) });
+    try {
+      const lines = Array.from({ length: 30 }, (_, i) => `const value${i} = compute(${i});`).join('\n');
+      let text = `${lines}\nfunction run() {\n  `;
+      await server.open('file:///work/b.ts', text);
+      await server.complete('file:///work/b.ts', endOf(text));
+      for (const ch of 'cons') {
+        await server.insert('file:///work/b.ts', endOf(text), ch);
+        text += ch;
+        await server.complete('file:///work/b.ts', endOf(text));
+      }
+      const prompts = team.requests.map((r) => r.tokens ?? []);
+      assert.equal(prompts.length, 5);
+      for (let i = 1; i < prompts.length; i++) {
+        const [before, after] = [prompts[i - 1], prompts[i]];
+        let shared = 0;
+        while (shared < before.length && before[shared] === after[shared]) shared++;
+        assert.ok(shared >= before.length - 2, `keystroke ${i}: ${shared} of ${before.length} tokens shared with the previous prompt`);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('openaiCompatible: ghost text comes from /v1/completions with the model name', async function () {
     const server = await LspClient.start({ initializationOptions: settings({ api: 'openaiCompatible', model: team.model }) });
     try {
