@@ -1,12 +1,11 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 
 /**
- * What happened to a model file on disk while it was loaded:
- * - `deleted`: gone. llama.cpp's mapping keeps the old contents readable, so the model works on.
- * - `replaced`: another file now has the name (a rename over it, as downloaders do). The mapping
- *   still holds the old file; the new one should be loaded.
- * - `modified`: the same file was written in place or truncated. Pages of the mapping past the new
- *   end fault the process (SIGBUS) when llama.cpp touches them, so the model must go now.
+ * What happened to a model file on disk while it was loaded (the weights are in memory, read
+ * without mmap, so the loaded model is not affected; what is on disk no longer matches it):
+ * - `deleted`: gone.
+ * - `replaced`: another file now has the name (a rename over it, as downloaders do).
+ * - `modified`: the same file was written in place or truncated.
  */
 export type FileChange = { kind: 'deleted' } | { kind: 'replaced' | 'modified'; size: number; previousSize: number };
 

@@ -17,8 +17,10 @@ interface Entry {
   ready: Promise<LoadedModel | undefined>;
   loaded?: LoadedModel;
   failure?: string;
-  /** Remarks about a loaded model (no FIM tokens, not 4-bit, deleted from disk). */
+  /** Remarks about a loaded model (no FIM tokens, not 4-bit). */
   warnings: string[];
+  /** What happened to the file on disk since it was loaded (deleted, or changed so it no longer loads). */
+  fileWarning?: string;
   /** Stops watching the file on disk. */
   unwatch: () => void;
 }
@@ -28,7 +30,7 @@ interface Entry {
  * file), their context sequences, and who runs when (a completion first; a summary gives way
  * between two batches; an unload waits for both). Models load lazily, on first use; a change of a
  * setting in {@link modelReloadSettings} unloads what it affects. A file that changes on disk is
- * loaded again (see {@link FileChange}). The rest of the server gets engines, never node-llama-cpp
+ * loaded again when it still loads (see {@link FileChange}). The rest of the server gets engines, never node-llama-cpp
  * objects.
  */
 export class ModelRuntime {
@@ -146,10 +148,12 @@ export class ModelRuntime {
   }
 
   /**
-   * A loaded file that is deleted keeps working from memory, and the status says so. One that is
-   * replaced or written to is unloaded and loaded again, so the status names what is on disk now
-   * (a good model, or why the file no longer loads); a file that failed is tried again when it
-   * changes, so fixing it is enough.
+   * The model is read into memory (no mmap), so the loaded copy survives whatever happens to the
+   * file; the status must still say what is on disk. A loaded file that is deleted keeps working,
+   * and the status says so. One that is replaced or written to is checked: when it is still a model
+   * that loads, it is loaded again (the user put a new model there); when it no longer is (truncated,
+   * half-written), the loaded copy keeps working and the status says why the file would not load.
+   * A file that failed is tried again when it changes, so fixing it is enough.
    */
   private onFileChange(entry: Entry, change: FileChange): void {
     if (this.entries.get(entry.path) !== entry) return;
@@ -160,11 +164,8 @@ export class ModelRuntime {
     }
     const { path } = entry;
     if (change.kind === 'deleted') {
-      if (!entry.loaded) return;
-      const warning = `The model file ${path} was deleted from disk; the loaded copy keeps working until a model is loaded again.`;
-      this.log.warn(warning);
-      entry.warnings = [...entry.warnings, warning];
-      this.emit();
+      if (entry.loaded)
+        this.warnFile(entry, `The model file ${path} was deleted from disk; the loaded copy keeps working until a model is loaded again.`);
       return;
     }
     const what =
@@ -173,10 +174,37 @@ export class ModelRuntime {
         : change.size < change.previousSize
           ? `was truncated on disk (from ${change.previousSize} to ${change.size} bytes)`
           : 'changed on disk';
-    this.log.warn(`The model file ${path} ${what}: ${entry.loaded ? 'unloading it and loading it again' : 'trying it again'}.`);
-    void this.unload(entry).then(() => {
-      if (!this.entries.has(path) && this.rolesFor(path).size > 0) this.start(path, false);
-    });
+    void this.recheck(entry, what);
+  }
+
+  private async recheck(entry: Entry, what: string): Promise<void> {
+    const { path } = entry;
+    if (entry.loaded) {
+      const roles = [...entry.roles];
+      const checked = await inspectModelFile(path, {
+        contextSize: this.settings.model.contextSize,
+        sequences: roles.length,
+        role: roles.length > 1 ? 'both' : roles[0],
+        llama: await loadLlama(this.log),
+      }).catch((error: unknown) => ({ ok: false as const, reason: error instanceof Error ? error.message : String(error) }));
+      if (this.entries.get(path) !== entry) return;
+      if (!checked.ok) {
+        this.warnFile(
+          entry,
+          `The model file ${path} ${what} and would not load now (${checked.reason}); the loaded copy keeps working until the file is fixed or another model is chosen.`,
+        );
+        return;
+      }
+    }
+    this.log.warn(`The model file ${path} ${what}: ${entry.loaded ? 'loading it again' : 'trying it again'}.`);
+    await this.unload(entry);
+    if (!this.entries.has(path) && this.rolesFor(path).size > 0) this.start(path, false);
+  }
+
+  private warnFile(entry: Entry, warning: string): void {
+    this.log.warn(warning);
+    entry.fileWarning = warning;
+    this.emit();
   }
 
   private async loadEntry(entry: Entry, explicit: boolean): Promise<LoadedModel | undefined> {
@@ -246,7 +274,8 @@ export class ModelRuntime {
     if (!entry) return { state: 'noModel', modelPath: path, message: `The model ${path} loads on first use.` };
     if (entry.failure) return { state: 'error', modelPath: path, message: entry.failure };
     if (!entry.loaded) return { state: 'loading', modelPath: path, message: `Loading ${basename(path)}` };
-    return { state: 'ready', model: entry.loaded.info, message: entry.warnings.length ? entry.warnings.join(' ') : undefined };
+    const remarks = entry.fileWarning ? [...entry.warnings, entry.fileWarning] : entry.warnings;
+    return { state: 'ready', model: entry.loaded.info, message: remarks.length ? remarks.join(' ') : undefined };
   }
 
   private emit(): void {
