@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,6 +84,16 @@ const MODELS: ModelSpec[] = [
   },
 ];
 
+/** The commit the server was built from, and whether the working tree had changes on top. */
+function revision(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const git = (...a: string[]): string => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return undefined;
+  }
+}
+
 /** `count` cases spread evenly over the list (every language and file keeps its share). */
 function spread(cases: EvalCase[], count: number): EvalCase[] {
   if (count === 0 || count >= cases.length) return cases;
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
     node: process.version,
+    revision: revision(),
     seed,
     cases: cases.length,
     casesCut: all.length,
