@@ -24,6 +24,8 @@ type Path = ReadonlyArray<PropertyKey>;
 
 function describe(issue: Issue, prefix: Path, raw: unknown): string {
   const path = [...prefix, ...issue.path];
+  // A union with its own message says it; otherwise the message comes from its branches.
+  if (issue.code === 'invalid_union' && issue.message !== 'Invalid input') return `${formatPath(path)}: ${issue.message}`;
   if (issue.code === 'invalid_union') return describeUnion(issue.errors, path, raw);
   return `${formatPath(path)}: ${expectation(issue)}${issue.code === 'invalid_type' ? `, got ${kindOf(at(raw, path))}` : ''}`;
 }

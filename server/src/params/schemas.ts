@@ -2,10 +2,10 @@ import { z } from 'zod';
 
 /**
  * The params of every request and notification the server handles, checked at the boundary
- * (`server/src/protocol.ts`) before a handler sees them. Each schema describes only what the
- * handler reads; unknown fields are dropped. Each is registered as a `z.ZodType` of its message's
- * params type (`onRequest`, `onNotification`), so a schema that stops matching the protocol type
- * breaks the build there.
+ * (`server/src/protocol.ts`) before a handler sees them. Each schema follows its message's params
+ * type, and unknown fields are dropped. Each is registered as a `z.ZodType` of that type
+ * (`onRequest`, `onNotification`), so a schema that stops matching the protocol type breaks the
+ * build there.
  */
 
 /** LSP's `uinteger`: positions, versions and the like. */
@@ -57,8 +57,10 @@ export const didSaveParams = z.object({ textDocument: textDocumentIdentifier, te
 /** `settings` may be anything: the settings store salvages what it can, field by field. */
 export const didChangeConfigurationParams = z.object({ settings: z.unknown() });
 
-/** Requests without params: absent, `null`, or an empty object or array. */
-export const noParams = z.union([z.undefined(), z.null(), z.object({}), z.array(z.never()).length(0)]).transform(() => undefined);
+/** Requests without params: absent, `null`, an object (its fields are ignored) or an empty array. */
+export const noParams = z
+  .union([z.undefined(), z.null(), z.object({}), z.array(z.never()).length(0)], { error: 'expected no params' })
+  .transform(() => undefined);
 
 export const textHelpParams = z.object({
   textDocument: textDocumentIdentifier,
