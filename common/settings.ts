@@ -99,6 +99,8 @@ export const settingsSchema = z.object({
       model: z.string().default(''),
       /** How long a completion waits for the team server before the local model answers. */
       latencyBudgetMs: z.number().int().min(50).max(10000).default(500),
+      /** Whether summaries and explanations go to the team server too (`/v1/chat/completions`), the local model answering when it fails. */
+      summaries: z.boolean().default(false),
     })
     .prefault({}),
   network: z

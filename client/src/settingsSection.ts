@@ -21,6 +21,7 @@ export const USER_ONLY_SETTINGS: readonly string[] = [
   'teamServer.api',
   'teamServer.model',
   'teamServer.latencyBudgetMs',
+  'teamServer.summaries',
   'network.allowRemote',
 ];
 

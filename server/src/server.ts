@@ -78,7 +78,7 @@ const completions = new CompletionService(
   },
   team,
 );
-const textHelp = new TextHelpService(runtime, () => store.current, log);
+const textHelp = new TextHelpService(runtime, () => store.current, log, team);
 textHelp.setApiKey(takeSecret(FALLBACK_API_KEY_ENV));
 
 connection.onInitialize((params): InitializeResult => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { StatusParams } from '../../common/protocol';
+import { SummarizeRequest, type StatusParams } from '../../common/protocol';
 import { ensureModel } from '../modelgen';
 import { startLlamaServer, type LlamaTestServer } from '../support/llamaServer';
+import { startOpenAiServer, type OpenAiTestServer } from '../support/openaiServer';
 import { endOf, LspClient, testSettings } from './harness';
 
 /**
@@ -195,4 +196,58 @@ describe('team server', function () {
       }
     });
   }
+});
+
+describe('team server for summaries (teamServer.summaries)', function () {
+  const tiny = ensureModel('tiny');
+  let remote: OpenAiTestServer;
+  let server: LspClient | undefined;
+
+  before(async () => {
+    remote = await startOpenAiServer({ modelPath: tiny, contextSize: 4096 });
+  });
+  after(async () => remote?.close());
+  afterEach(async () => server?.stop());
+
+  async function summarizeWith(teamServer: Record<string, unknown>) {
+    server = await LspClient.start({
+      initializationOptions: {
+        model: { path: tiny, threads: 1, contextSize: 1024 },
+        summary: { maxTokens: 24 },
+        teamServer: { api: 'openaiCompatible', model: remote.model, summaries: true, ...teamServer },
+      },
+    });
+    await server.open('file:///work/short.ts', 'export const answer = 42;\n');
+    return server.textHelp(SummarizeRequest, { textDocument: { uri: 'file:///work/short.ts' } });
+  }
+
+  it('sends a summary to the team server’s /v1/chat/completions and streams its answer', async function () {
+    const before = remote.requests.length;
+    const { result, partials } = await summarizeWith({ url: remote.url });
+    assert.equal(result.model.location, 'remote');
+    assert.equal(result.model.host, new URL(remote.url).host);
+    assert.equal(partials.join(''), result.text);
+    assert.deepEqual(
+      remote.requests.slice(before).map((r) => [r.method, r.path, r.body.model]),
+      [['POST', '/v1/chat/completions', remote.model]],
+    );
+  });
+
+  it('with the team server down, the local model answers the summary', async function () {
+    const { result } = await summarizeWith({ url: 'http://127.0.0.1:9' });
+    assert.equal(result.model.location, 'local');
+    assert.ok(result.text.length > 0);
+    assert.ok(
+      server?.logs.some((l) =>
+        /^The team server could not answer the summarize request \(.+\); the local model answers\.$/.test(l.message),
+      ),
+    );
+  });
+
+  it('sends nothing when teamServer.summaries is off', async function () {
+    const before = remote.connections;
+    const { result } = await summarizeWith({ url: remote.url, summaries: false });
+    assert.equal(result.model.location, 'local');
+    assert.equal(remote.connections, before);
+  });
 });

@@ -118,6 +118,30 @@ export class TeamServer {
     return { ...(await local()), backend: 'local' };
   }
 
+  /**
+   * Where summaries and explanations go when `teamServer.summaries` is on and the server is not
+   * backed off: its OpenAI-compatible chat completions URL. Report the outcome with
+   * {@link chatSucceeded} or {@link chatFailed}.
+   */
+  chatRoute(): { url: URL; host: string; model: string; apiKey?: string } | undefined {
+    const { teamServer } = this.settings();
+    if (!teamServer.summaries) return undefined;
+    const target = this.target();
+    if (!target.ok || this.now() < this.retryAt) return undefined;
+    const url = new URL(target.url.href);
+    const path = url.pathname.replace(/\/+$/, '');
+    url.pathname = path.endsWith('/v1') ? `${path}/chat/completions` : `${path}/v1/chat/completions`;
+    return { url, host: target.host, model: teamServer.model, apiKey: this.apiKey };
+  }
+
+  chatSucceeded(): void {
+    this.succeeded();
+  }
+
+  chatFailed(host: string, reason: string): void {
+    this.failed(host, reason);
+  }
+
   private target(): { ok: true; url: URL; host: string } | { ok: false; reason?: string } {
     const { teamServer, network } = this.settings();
     if (!teamServer.url.trim()) return { ok: false };

@@ -3,8 +3,9 @@ import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { ChatEngine, ChatMessage } from '../model/engines';
 import type { ModelRuntime } from '../model/runtime';
+import type { TeamServer } from '../team/teamServer';
 import { checkEndpoint } from '../remote/endpoint';
-import { streamChatCompletion } from '../remote/openaiClient';
+import { RemoteError, streamChatCompletion } from '../remote/openaiClient';
 import { redactSecrets } from '../remote/redact';
 import { AbortedError } from '../util/abort';
 import { Mutex } from '../util/mutex';
@@ -48,6 +49,8 @@ export class TextHelpService {
     private readonly runtime: ModelRuntime,
     private readonly settings: () => Settings,
     private readonly log: Logger,
+    /** Where requests go first when `teamServer.summaries` is on. */
+    private readonly team?: TeamServer,
   ) {}
 
   /** The API key from the client's SecretStorage; kept in memory only, never logged. */
@@ -98,13 +101,26 @@ export class TextHelpService {
       usage: { ...usage, ms: Math.round(performance.now() - started) },
     });
 
+    const team = this.team?.chatRoute();
+    if (team) {
+      try {
+        const result = await this.remote(job, kind, team, io, usage, false);
+        this.team?.chatSucceeded();
+        return finish(result);
+      } catch (error) {
+        if (io.signal.aborted || !(error instanceof RemoteError)) throw error;
+        this.team?.chatFailed(team.host, error.message);
+        this.log.warn(`The team server could not answer the ${job.task} request (${error.message}); the local model answers.`);
+      }
+    }
+
     if (inputTokens <= budget) {
       const answer = await this.chat(engine, taskPrompt(job.task, job.style, kind, job.text), answerTokens, io, usage, true, job.task);
       return finish({ text: answer.text, model: local, chunks: 1, incomplete: answer.aborted || undefined });
     }
 
     const route = await this.route(job, inputTokens, io);
-    if (route.kind === 'remote') return finish(await this.remote(job, kind, route, io, usage));
+    if (route.kind === 'remote') return finish(await this.remote(job, kind, route, io, usage, true));
     return finish(await this.mapReduce(engine, job, kind, budget, io, usage));
   }
 
@@ -113,7 +129,7 @@ export class TextHelpService {
     job: TextHelpJob,
     inputTokens: number,
     io: TextHelpIo,
-  ): Promise<{ kind: 'local' } | { kind: 'remote'; url: URL; host: string; model: string }> {
+  ): Promise<{ kind: 'local' } | { kind: 'remote'; url: URL; host: string; model: string; apiKey?: string }> {
     const { fallback, network } = this.settings();
     if (fallback.mode === 'off') return { kind: 'local' };
     const why = (reason: string): { kind: 'local' } => {
@@ -126,7 +142,7 @@ export class TextHelpService {
     if (!endpoint.ok) return why(endpoint.reason);
     if (inputTokens + this.settings().summary.maxTokens > fallback.maxContextTokens)
       return why(`it is longer than slmAssist.fallback.maxContextTokens (${fallback.maxContextTokens}).`);
-    const remote = { kind: 'remote' as const, url: endpoint.url, host: endpoint.host, model: fallback.model };
+    const remote = { kind: 'remote' as const, url: endpoint.url, host: endpoint.host, model: fallback.model, apiKey: this.apiKey };
     if (fallback.mode === 'auto') return remote;
     const redactions = redactSecrets(job.text).count;
     const { choice } = await io.confirmFallback({ host: endpoint.host, model: fallback.model, tokens: inputTokens, redactions });
@@ -137,18 +153,23 @@ export class TextHelpService {
   private async remote(
     job: TextHelpJob,
     kind: string,
-    route: { url: URL; host: string; model: string },
+    route: { url: URL; host: string; model: string; apiKey?: string },
     io: TextHelpIo,
     usage: TextHelpResult['usage'],
+    /** The fallback redacts; the team server (the organisation's own) gets the text as it is, as for completions. */
+    redact: boolean,
   ): Promise<Omit<TextHelpResult, 'usage'>> {
-    const redacted = redactSecrets(job.text);
-    this.log.info(`Sending a ${job.task} request to ${route.host} (model ${route.model}); ${redacted.count} secrets redacted.`);
+    const redacted = redact ? redactSecrets(job.text) : { text: job.text, count: 0 };
+    this.log.info(
+      `Sending a ${job.task} request to ${route.host} (model ${route.model || "the server's"})` +
+        (redact ? `; ${redacted.count} secrets redacted.` : ' (the team server).'),
+    );
     io.onProgress(`Sending to ${route.host}`);
     const answer = await streamChatCompletion(
       {
         url: route.url,
         model: route.model,
-        apiKey: this.apiKey,
+        apiKey: route.apiKey,
         messages: [
           { role: 'system', content: systemPrompt },
           { role: 'user', content: taskPrompt(job.task, job.style, kind, redacted.text) },
@@ -165,7 +186,7 @@ export class TextHelpService {
       model: { name: route.model, location: 'remote', host: route.host },
       chunks: 1,
       incomplete: answer.incomplete || undefined,
-      redactions: redacted.count,
+      ...(redact ? { redactions: redacted.count } : {}),
     };
   }
 
