@@ -191,7 +191,9 @@ describe('bursts and cancellation', function () {
       const stoppedAfter = performance.now() - cancelledAt;
       const trace = await server.waitFor(() => server.traces[from], 'the trace');
       assert.equal(trace.cancelled, true);
-      // One batch of 64 tokens takes about 0.3 s here; the whole prompt about 7 s.
+      // Batches are sized to take about 200 ms at the measured speed (PrefillPacer); the whole
+      // prompt takes several seconds. The bound leaves room for a busy machine.
+      console.log(`      answered ${Math.round(stoppedAfter)} ms after the cancel`);
       assert.ok(stoppedAfter < 2000, `answered ${Math.round(stoppedAfter)} ms after the cancel`);
       // The server still works after the cancellation.
       await server.open('file:///work/after.ts', 'let x = 1;\n');

@@ -1,9 +1,10 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { throwIfAborted } from '../util/abort';
+import type { PrefillPacer } from './prefillPacer';
 
 export interface EvaluatePromptOptions {
-  /** Prompt tokens per llama.cpp batch; the signal is checked between batches. */
-  chunk: number;
+  /** Prompt tokens per llama.cpp batch, or a pacer that sizes each batch by measured speed; the signal is checked between batches. */
+  chunk: number | PrefillPacer;
   signal: AbortSignal;
   /** Awaited before each batch: a summary waits here while a completion runs. */
   beforeBatch?: () => Promise<void>;
@@ -24,10 +25,16 @@ export async function evaluatePrompt(sequence: LlamaContextSequence, prompt: Tok
     reuse = Math.min(reuse, sequence.nextTokenIndex);
   }
   const pending = prompt.slice(reuse, prompt.length - 1);
-  for (let start = 0; start < pending.length; start += options.chunk) {
+  const pacer = typeof options.chunk === 'number' ? undefined : options.chunk;
+  for (let start = 0; start < pending.length;) {
     await options.beforeBatch?.();
     throwIfAborted(options.signal);
-    await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(start, start + options.chunk));
+    const size = pacer ? pacer.size() : (options.chunk as number);
+    const batch = pending.slice(start, start + size);
+    const began = performance.now();
+    await sequence.evaluateWithoutGeneratingNewTokens(batch);
+    pacer?.record(batch.length, performance.now() - began);
+    start += batch.length;
   }
   throwIfAborted(options.signal);
   return reuse;

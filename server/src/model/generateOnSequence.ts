@@ -2,11 +2,12 @@ import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { AbortedError, throwIfAborted } from '../util/abort';
 import type { GenerateOptions, GenerateResult, StopReason } from './engines';
 import { evaluatePrompt } from './evaluatePrompt';
+import type { PrefillPacer } from './prefillPacer';
 
 /**
- * Prompt tokens evaluated per llama.cpp batch. Between batches the abort signal is checked, so a
- * cancelled request stops within one batch (llama.cpp cannot stop a batch under way). Smaller
- * batches run slower on a CPU; see bench/README.md for the measurement behind this value.
+ * Prompt tokens evaluated per llama.cpp batch when the caller gives no pacer. Between batches the
+ * abort signal is checked, so a cancelled request stops within one batch (llama.cpp cannot stop a
+ * batch under way). The server's sequences size their batches with a {@link PrefillPacer} instead.
  */
 export const PROMPT_CHUNK = 256;
 
@@ -21,6 +22,7 @@ export async function generateOnSequence(
   sequence: LlamaContextSequence,
   promptIds: readonly number[],
   options: GenerateOptions,
+  pacer?: PrefillPacer,
 ): Promise<GenerateResult> {
   // Token ids come from the model's own tokenizer; node-llama-cpp brands them as Token.
   const prompt = promptIds as Token[];
@@ -29,7 +31,7 @@ export async function generateOnSequence(
   throwIfAborted(options.signal);
   if (prompt.length === 0) throw new Error('generate: the prompt is empty');
 
-  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk ?? PROMPT_CHUNK, signal: options.signal });
+  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk ?? pacer ?? PROMPT_CHUNK, signal: options.signal });
 
   const generated: Token[] = [];
   let text = '';

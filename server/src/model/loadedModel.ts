@@ -10,6 +10,7 @@ import { contextOptions, modelLoadOptions } from './contextOptions';
 import type { ChatEngine, CompletionEngine, FimTokens } from './engines';
 import type { GgufInfo } from './gguf/ggufHeader';
 import { generateOnSequence } from './generateOnSequence';
+import { PrefillPacer } from './prefillPacer';
 import { loadLlama, nodeLlamaCpp } from './llama';
 
 /** What a loaded file is used for: each role gets a context sequence of its own. */
@@ -18,6 +19,8 @@ export type ModelRole = 'completion' | 'chat';
 /** One context sequence and the queue in front of it: it does one thing at a time. */
 interface Lane {
   sequence: LlamaContextSequence;
+  /** Sizes the sequence's prompt batches by its measured speed, so a cancel lands quickly. */
+  pacer: PrefillPacer;
   queue: Mutex;
 }
 
@@ -40,7 +43,7 @@ export class LoadedModel {
     roles: readonly ModelRole[],
     private readonly gate: PriorityGate,
   ) {
-    for (const role of roles) this.lanes.set(role, { sequence: context.getSequence(), queue: new Mutex() });
+    for (const role of roles) this.lanes.set(role, { sequence: context.getSequence(), pacer: new PrefillPacer(), queue: new Mutex() });
   }
 
   /** Loads `path` (already checked) for the given roles. */
@@ -108,7 +111,9 @@ export class LoadedModel {
       generate: (prompt, options) =>
         this.gate.hold(() =>
           lane.queue.run(() =>
-            this.guard(options.signal, (signal) => generateOnSequence(model, lane.sequence, withBos(prompt), { ...options, signal })),
+            this.guard(options.signal, (signal) =>
+              generateOnSequence(model, lane.sequence, withBos(prompt), { ...options, signal }, lane.pacer),
+            ),
           ),
         ),
     };
@@ -128,7 +133,7 @@ export class LoadedModel {
       answer: (messages, options) =>
         lane.queue.run(() =>
           this.guard(options.signal, (signal) =>
-            chatOnSequence(model, this.chatWrapper, lane.sequence, messages, { ...options, signal, gate: this.gate }),
+            chatOnSequence(model, this.chatWrapper, lane.sequence, messages, { ...options, signal, gate: this.gate, pacer: lane.pacer }),
           ),
         ),
     };
