@@ -1,9 +1,9 @@
 /**
  * Sizes the prompt batches of one context sequence by its measured prefill speed, so that a
  * cancellation, which llama.cpp can only see between two batches, lands within about
- * {@link TARGET_MS} on any CPU: a fixed 256 tokens is 0.6 s on a fast core and 2.5 s on a slow one.
- * Smaller batches cost a little speed (bench/README.md: 128 tokens +1.6% over 256 on a cold prompt),
- * so batches never go below {@link MIN_TOKENS}.
+ * {@link TARGET_MS} on a fast CPU and within a 128-token batch on a slow one: a fixed 256 tokens is
+ * 0.6 s on a fast core and 2.5 s on a slow one. Smaller batches cost speed, so they never go below
+ * {@link MIN_TOKENS}.
  */
 export class PrefillPacer {
   /** Prompt tokens per millisecond, a moving average of the batches seen; undefined before the first. */
@@ -28,9 +28,14 @@ export class PrefillPacer {
   }
 }
 
-/** Aim of a batch's duration: a cancel answered within ~300 ms once the batch under way ends. */
-const TARGET_MS = 200;
-/** The first batch, before anything is measured: small enough for a slow CPU (~100 tokens/s). */
-const FIRST_TOKENS = 32;
-const MIN_TOKENS = 16;
+/** Aim of a batch's duration: a cancel answered within about this long. */
+const TARGET_MS = 400;
+/** The first batch, before anything is measured. */
+const FIRST_TOKENS = 128;
+/**
+ * Below this, each batch's fixed cost dominates: batches of about 56 tokens (a 200 ms target here)
+ * made a cold 1,257-token prompt cost 2.02× what llama.cpp needs in one go (npm run bench,
+ * 2026-12-02), where 256-token batches cost 1.0-1.2×.
+ */
+const MIN_TOKENS = 128;
 const MAX_TOKENS = 512;
