@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { basename } from 'node:path';
-import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
+import type { LlamaModel, Token } from 'node-llama-cpp';
+import { loadLlama, readBody } from './openaiServer';
 
 /**
  * A team inference server for tests, on 127.0.0.1 and a free port, answering in the response
@@ -51,15 +52,6 @@ export interface LlamaTestServer {
   /** Changes `delayMs` and `failWith` for the following requests. */
   set(options: Pick<LlamaServerOptions, 'delayMs' | 'failWith'>): void;
   close(): Promise<void>;
-}
-
-let llamaPromise: Promise<Llama> | undefined;
-
-function loadLlama(): Promise<Llama> {
-  llamaPromise ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
-    getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error }),
-  );
-  return llamaPromise;
 }
 
 interface Generated {
@@ -207,15 +199,6 @@ function commonPrefix(a: readonly Token[], b: readonly Token[]): number {
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;
   return n;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

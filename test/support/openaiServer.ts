@@ -79,7 +79,8 @@ interface Message {
 
 let llamaPromise: Promise<Llama> | undefined;
 
-function loadLlama(): Promise<Llama> {
+/** The one llama.cpp instance of the test process (the test servers share it). */
+export function loadLlama(): Promise<Llama> {
   llamaPromise ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
     getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error }),
   );
@@ -279,7 +280,7 @@ function parseMessages(value: unknown): Message[] | undefined {
   return messages;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
