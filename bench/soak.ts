@@ -4,6 +4,7 @@ import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { SummarizeRequest } from '../common/protocol';
 import { LspClient, endOf } from '../test/lsp/harness';
 import { ensureModel } from '../test/modelgen';
+import { seededRandom } from '../test/support/seededRandom';
 import { loadFixtures } from './script';
 
 /**
@@ -29,15 +30,6 @@ const args = process.argv.slice(2);
 const minutes = Number(args[args.indexOf('--minutes') + 1] ?? NaN) || 30;
 const root = resolve(__dirname, '../..');
 const out = join(root, 'bench/out/soak.json');
-
-/** A deterministic sequence of choices (no Math.random: a run can be repeated). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function sample(server: LspClient, startedAt: number, lagMs: number): Sample {
   const pid = server.process.pid!;
@@ -67,7 +59,7 @@ async function main(): Promise<void> {
       summary: { maxTokens: 48 },
     },
   });
-  const next = random(20261202);
+  const next = seededRandom(20261202);
   const texts = new Map(fixtures.map((f) => [f.uri, f.text]));
   for (const fixture of fixtures) await server.open(fixture.uri, fixture.text, fixture.languageId);
   const counts = { keystrokes: 0, completions: 0, moves: 0, switches: 0, summaries: 0, summariesCancelled: 0, burstCancels: 0, errors: 0 };

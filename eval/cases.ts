@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { seededRandom } from '../test/support/seededRandom';
 
 /**
  * The cases of `npm run eval`, cut from the real source files under `test/fixtures/eval/`
@@ -38,18 +39,6 @@ const LANGUAGES: Record<string, string> = {
   go: 'go',
   rs: 'rust',
 };
-
-/** mulberry32: a small seeded generator, so the same seed cuts the same cases on any machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The fixture files with a language, sorted so that the cut does not depend on directory order. */
 export function fixtureFiles(root: string): Array<{ path: string; file: string; language: string }> {
