@@ -118,7 +118,34 @@ export interface CompletionTrace {
   declined?: string;
   /** Where the generation ran, when it ran: this machine's model or the team server. */
   backend?: 'local' | 'team';
+  /**
+   * The prompt's window, when the local model ran: `full`, or `quick`: a short window answered
+   * first because the full one was not cached (after a move or a switch); it is then filled in the
+   * background.
+   */
+  window?: 'full' | 'quick';
 }
+
+/**
+ * Server → client, to the same clients as {@link CompletionTraceNotification}: one per piece of
+ * background work inline completion did between requests.
+ */
+export interface BackgroundTrace {
+  uri: string;
+  /**
+   * `fill`: the full window's prompt evaluated into a cached place after a quick answer; `prefetch`:
+   * the suggestion that follows the one shown, generated as if it had been accepted.
+   */
+  kind: 'fill' | 'prefetch';
+  /** Whether a request (a keystroke) stopped it before it finished; what it did stays cached. */
+  cancelled: boolean;
+  /** Prompt tokens it evaluated (when it finished). */
+  evaluatedTokens?: number;
+  /** From the request it followed to its end, idle wait included. */
+  totalMs: number;
+}
+
+export const BackgroundTraceNotification = notification<BackgroundTrace>('slmAssist/backgroundTrace');
 
 /**
  * Server → client, only to clients that ask for it with the experimental client capability

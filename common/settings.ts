@@ -14,6 +14,11 @@ export const settingsSchema = z.object({
       contextSize: z.number().int().min(512).max(131072).default(4096),
       /** CPU threads for llama.cpp. 0 lets the server choose: all cores but one, at most 8. */
       threads: z.number().int().min(0).max(256).default(0),
+      /**
+       * Recent places (documents, or distant windows of one) whose KV cache inline completion keeps,
+       * so returning to one evaluates only what changed there. Each costs one context's KV memory.
+       */
+      cachedPlaces: z.number().int().min(1).max(8).default(2),
     })
     .prefault({}),
   inlineCompletion: z
@@ -128,7 +133,7 @@ export interface ParsedSettings {
 }
 
 /** The settings whose change means a model must be loaded again (their descriptions say so). */
-export const modelReloadSettings = ['model.path', 'model.contextSize', 'model.threads', 'chatModel.path'] as const;
+export const modelReloadSettings = ['model.path', 'model.contextSize', 'model.threads', 'model.cachedPlaces', 'chatModel.path'] as const;
 
 const SECTION = 'slmAssist';
 

@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  BackgroundTraceNotification,
   CompletionTraceNotification,
   ExplainRequest,
   LoadModelRequest,
@@ -77,6 +78,9 @@ const completions = new CompletionService(
     if (sendTraces) void sendNotification(connection, CompletionTraceNotification, trace);
   },
   team,
+  (trace) => {
+    if (sendTraces) void sendNotification(connection, BackgroundTraceNotification, trace);
+  },
 );
 const textHelp = new TextHelpService(runtime, () => store.current, log, team);
 textHelp.setApiKey(takeSecret(FALLBACK_API_KEY_ENV));

@@ -32,6 +32,7 @@ import {
   type ShowMessageParams,
 } from 'vscode-languageserver-protocol/node';
 import type {
+  BackgroundTrace,
   CompletionTrace,
   ConfirmFallbackParams,
   ConfirmFallbackResult,
@@ -41,7 +42,13 @@ import type {
   TextHelpPartial,
   TextHelpResult,
 } from '../../common/protocol';
-import { CompletionTraceNotification, ConfirmFallbackRequest, LoadModelRequest, StatusNotification } from '../../common/protocol';
+import {
+  BackgroundTraceNotification,
+  CompletionTraceNotification,
+  ConfirmFallbackRequest,
+  LoadModelRequest,
+  StatusNotification,
+} from '../../common/protocol';
 
 /** The built server the tests run, exactly as an editor would start it. */
 export const serverPath = resolve(__dirname, '../../server/server.js');
@@ -79,6 +86,8 @@ export interface Wire {
 export class LspClient {
   readonly statuses: StatusParams[] = [];
   readonly traces: CompletionTrace[] = [];
+  /** `slmAssist/backgroundTrace` notifications: fills and prefetches between requests. */
+  readonly backgroundTraces: BackgroundTrace[] = [];
   readonly logs: LogMessageParams[] = [];
   readonly messages: ShowMessageParams[] = [];
   stderr = '';
@@ -102,6 +111,10 @@ export class LspClient {
     process.stdout?.on('data', (chunk: Buffer) => (this.wire.fromServer += chunk.toString()));
     connection.onNotification(StatusNotification.method, (status: StatusParams) => {
       this.statuses.push(status);
+      this.notify();
+    });
+    connection.onNotification(BackgroundTraceNotification.method, (trace: BackgroundTrace) => {
+      this.backgroundTraces.push(trace);
       this.notify();
     });
     connection.onNotification(CompletionTraceNotification.method, (trace: CompletionTrace) => {

@@ -1,6 +1,6 @@
 import type { InlineCompletionItem, Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { BenchmarkCapability, CompletionTrace } from '../../../common/protocol';
+import type { BackgroundTrace, BenchmarkCapability, CompletionTrace } from '../../../common/protocol';
 import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import type { CompletionEngine, GenerateOptions, GenerateResult } from '../model/engines';
@@ -8,7 +8,7 @@ import type { ModelRuntime } from '../model/runtime';
 import type { TeamServer } from '../team/teamServer';
 import { AbortedError, delay } from '../util/abort';
 import { CompletionCache } from './cache/completionCache';
-import { documentWindow } from './context/documentWindow';
+import { type DocumentWindow, documentWindow } from './context/documentWindow';
 import { declineReason } from './context/prefilter';
 import { chooseMiddleStart, flatCopy, type MiddleMemory } from './context/middleStart';
 import { postprocess } from './postprocess/postprocess';
@@ -21,17 +21,44 @@ const TEMPLATE_SLACK = 8;
 const FIRST_WINDOW_SHARE = 0.75;
 
 /**
+ * The quick window: when the full window's prompt would evaluate more than {@link QUICK_ABOVE_TOKENS}
+ * tokens (after a move, a file switch, a start), the answer comes first from this many tokens before
+ * and after the cursor, and the full window is evaluated in the background while the user is idle.
+ * About 170 prompt tokens: a fifth of the llama.vscode request's cold prefill.
+ */
+export const QUICK_PREFIX_TOKENS = 128;
+export const QUICK_SUFFIX_TOKENS = 32;
+export const QUICK_ABOVE_TOKENS = 384;
+/** Idle time after a quick answer before the full window is filled in: a keystroke this soon costs nothing. */
+export const FILL_AFTER_IDLE_MS = 250;
+
+/** One request's prompt: the window it was cut from and where its middle starts. */
+interface Plan {
+  window: DocumentWindow;
+  middleStart: number;
+  prompt: number[];
+}
+
+/** Per-document positions a window keeps between requests, so that the prompt only grows while the user types. */
+interface WindowMemory {
+  anchors: Map<string, number>;
+  middles: Map<string, MiddleMemory>;
+}
+
+/**
  * Answers inline-completion requests: window → prompt → generate → postprocess, with a cache in
  * front. Only the newest request runs: each new one aborts the one before it, which stops the
  * model within one batch, so a burst of keystrokes costs one generation.
  */
 export class CompletionService {
   private latest?: AbortController;
+  /** The background job under way or waiting (a fill or a prefetch); every request stops it. */
+  private background?: AbortController;
   private readonly cache = new CompletionCache(64);
-  /** The prefix window's start per document, so the prompt only grows while the user types. */
-  private readonly anchors = new Map<string, number>();
-  /** Where the middle of the `appendable` layout starts, per document. */
-  private readonly middles = new Map<string, MiddleMemory>();
+  /** The full window's prefix start and middle start, per document. */
+  private readonly full: WindowMemory = { anchors: new Map(), middles: new Map() };
+  /** The same for the quick window. */
+  private readonly quick: WindowMemory = { anchors: new Map(), middles: new Map() };
   /**
    * Set only by the initialize request's experimental capability (`npm run bench`): fixed-length
    * generations, so every benchmark run does the same work.
@@ -45,6 +72,7 @@ export class CompletionService {
     private readonly onTrace?: (trace: CompletionTrace) => void,
     /** Where completions go first when `teamServer.url` is set. */
     private readonly team?: TeamServer,
+    private readonly onBackground?: (trace: BackgroundTrace) => void,
   ) {}
 
   /** The reason last logged for declining a document, so a user typing there is told once. */
@@ -52,8 +80,10 @@ export class CompletionService {
 
   /** Forgets what is known about a closed document. */
   forget(uri: string): void {
-    this.anchors.delete(uri);
-    this.middles.delete(uri);
+    for (const memory of [this.full, this.quick]) {
+      memory.anchors.delete(uri);
+      memory.middles.delete(uri);
+    }
     this.declined.delete(uri);
   }
 
@@ -65,15 +95,19 @@ export class CompletionService {
 
   /** Drops cached completions (the model changed). */
   clear(): void {
+    this.background?.abort();
     this.cache.clear();
-    this.anchors.clear();
-    this.middles.clear();
+    for (const memory of [this.full, this.quick]) {
+      memory.anchors.clear();
+      memory.middles.clear();
+    }
   }
 
   async provide(document: TextDocument, position: Position, cancel: AbortSignal): Promise<InlineCompletionItem[]> {
     const started = performance.now();
     const settings = this.settings().inlineCompletion;
     this.latest?.abort();
+    this.background?.abort();
     const controller = new AbortController();
     this.latest = controller;
     const onCancel = (): void => controller.abort();
@@ -91,46 +125,31 @@ export class CompletionService {
         this.logDeclined(document.uri, declined);
         return [];
       }
-      const countTokens = (s: string): number => engine.tokenize(s).length;
-      const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
-      const anchor = this.anchors.get(document.uri);
-      const prefixTokens = Math.min(settings.prefixTokens, budget);
-      const window = documentWindow(
-        text,
-        offset,
-        // A document's first window leaves the same slack as a re-anchored one, so that typing does
-        // not outgrow it (and evaluate the whole prompt again) within the first few lines.
-        {
-          prefixTokens: anchor === undefined ? Math.floor(prefixTokens * FIRST_WINDOW_SHARE) : prefixTokens,
-          suffixTokens: settings.suffixTokens,
-        },
-        countTokens,
-        anchor,
-      );
-      this.anchors.set(document.uri, window.prefixStart);
-      const middleStart = chooseMiddleStart(text, offset, window, this.middles.get(document.uri));
-      this.middles.set(document.uri, { start: middleStart, suffix: flatCopy(window.suffix) });
-
-      const cached = this.cache.get(window.prefix, window.suffix);
+      const plan = this.plan(engine, text, offset, document.uri, this.full, true);
+      const cached = this.cache.get(plan.window.prefix, plan.window.suffix);
       if (cached !== undefined) {
         trace.source = 'cache';
+        if (cached) this.afterAnswer(engine, document.uri, text, offset, cached, started);
         return this.items(cached, position, trace);
       }
       if (settings.debounceMs > 0) await delay(settings.debounceMs, controller.signal);
 
-      const result = await this.run(engine, window, middleStart, controller.signal);
+      // A prompt the cached places do not hold is answered from a short window first; the full one
+      // is evaluated in the background, so the next keystrokes find it cached.
+      const local = !this.teamFirst();
+      const missing = local ? plan.prompt.length - engine.cachedTokens(plan.prompt) : 0;
+      const quick = missing > QUICK_ABOVE_TOKENS ? this.plan(engine, text, offset, document.uri, this.quick, true, true) : undefined;
+      const used = quick ?? plan;
+      const result = await this.run(engine, used, controller.signal, quick !== undefined);
       trace.source = 'model';
       const { text: raw, backend, ...generation } = result;
       trace.generation = generation;
       trace.backend = backend;
-      const completion = postprocess({
-        completion: raw,
-        linePrefix: window.linePrefix,
-        lineSuffix: window.lineSuffix,
-        suffix: window.suffix,
-        eol: window.eol,
-      });
-      if (completion !== undefined) this.cache.set(window.prefix, window.suffix, completion);
+      if (backend === 'local') trace.window = quick ? 'quick' : 'full';
+      const completion = this.finish(raw, used.window);
+      if (completion !== undefined) this.cache.set(used.window.prefix, used.window.suffix, completion);
+      if (quick) this.startBackground(document.uri, 'fill', started, FILL_AFTER_IDLE_MS, (signal) => engine.prefill(plan.prompt, signal));
+      else if (local && completion) this.afterAnswer(engine, document.uri, text, offset, completion, started);
       return this.items(completion, position, trace);
     } catch (error) {
       if (error instanceof AbortedError) {
@@ -146,18 +165,52 @@ export class CompletionService {
     }
   }
 
-  private run(
+  /**
+   * The prompt for a request at `offset`: the window around the cursor (anchored where the previous
+   * request's was, so that the prompt only grows while the user types) and where its middle starts.
+   * `commit` remembers the anchor and the middle for the next request; a prefetch looks without.
+   */
+  private plan(
     engine: CompletionEngine,
-    window: ReturnType<typeof documentWindow>,
-    middleStart: number,
-    signal: AbortSignal,
-  ): Promise<GenerateResult & { backend: 'local' | 'team' }> {
+    text: string,
+    offset: number,
+    uri: string,
+    memory: WindowMemory,
+    commit: boolean,
+    quick = false,
+  ): Plan {
+    const settings = this.settings().inlineCompletion;
+    const countTokens = (s: string): number => engine.tokenize(s).length;
+    const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
+    const anchor = memory.anchors.get(uri);
+    const prefixTokens = Math.min(quick ? QUICK_PREFIX_TOKENS : settings.prefixTokens, budget);
+    const window = documentWindow(
+      text,
+      offset,
+      // A document's first window leaves the same slack as a re-anchored one, so that typing does
+      // not outgrow it (and evaluate the whole prompt again) within the first few lines.
+      {
+        prefixTokens: anchor === undefined ? Math.floor(prefixTokens * FIRST_WINDOW_SHARE) : prefixTokens,
+        suffixTokens: quick ? Math.min(QUICK_SUFFIX_TOKENS, settings.suffixTokens) : settings.suffixTokens,
+      },
+      countTokens,
+      anchor,
+    );
+    const middleStart = chooseMiddleStart(text, offset, window, memory.middles.get(uri));
+    if (commit) {
+      memory.anchors.set(uri, window.prefixStart);
+      memory.middles.set(uri, { start: middleStart, suffix: flatCopy(window.suffix) });
+    }
+    return { window, middleStart, prompt: this.prompt(engine, window, middleStart) };
+  }
+
+  private prompt(engine: CompletionEngine, window: DocumentWindow, middleStart: number): number[] {
     const settings = this.settings().inlineCompletion;
     const fim = usesFim(engine, settings.fillInTheMiddle) ? engine.fim : undefined;
     const layout = !fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
     // Only the appendable layout splits the text before the cursor; the others keep it whole.
     const split = layout === 'appendable' ? middleStart - window.prefixStart : window.prefix.length;
-    const prompt = buildPrompt(
+    return buildPrompt(
       templates[layout],
       {
         prefix: engine.tokenize(window.prefix.slice(0, split)),
@@ -166,7 +219,20 @@ export class CompletionService {
       },
       fim,
     );
-    this.log.debug(`completion: evaluating a prompt of ${prompt.length} tokens`);
+  }
+
+  private finish(raw: string, window: DocumentWindow): string | undefined {
+    return postprocess({
+      completion: raw,
+      linePrefix: window.linePrefix,
+      lineSuffix: window.lineSuffix,
+      suffix: window.suffix,
+      eol: window.eol,
+    });
+  }
+
+  private options(window: DocumentWindow, signal: AbortSignal): GenerateOptions {
+    const settings = this.settings().inlineCompletion;
     const options: GenerateOptions = {
       maxTokens: settings.maxTokens,
       timeBudgetMs: settings.timeBudgetMs,
@@ -177,9 +243,78 @@ export class CompletionService {
     if (bench) {
       Object.assign(options, { maxTokens: bench.fixedTokens, ignoreEog: bench.ignoreEog, stopAtNewline: false, timeBudgetMs: Infinity });
     }
-    const local = (): Promise<GenerateResult> => engine.generate(prompt, options);
-    if (this.team && !bench) return this.team.generate(engine, prompt, options, local);
+    return options;
+  }
+
+  private run(
+    engine: CompletionEngine,
+    plan: Plan,
+    signal: AbortSignal,
+    quick: boolean,
+  ): Promise<GenerateResult & { backend: 'local' | 'team' }> {
+    this.log.debug(`completion: evaluating a ${quick ? 'quick' : 'full'} prompt of ${plan.prompt.length} tokens`);
+    const options = { ...this.options(plan.window, signal), quick };
+    const local = (): Promise<GenerateResult> => engine.generate(plan.prompt, options);
+    if (this.teamFirst()) return this.team!.generate(engine, plan.prompt, options, local);
     return local().then((result) => ({ ...result, backend: 'local' as const }));
+  }
+
+  /**
+   * After a suggestion is shown: generate the one that follows it, as if it were accepted, so that
+   * accepting and asking again is answered from the cache (llama.vscode does the same). It runs on
+   * the cached place the suggestion came from, which holds all of its prompt, and stops at the
+   * next request.
+   */
+  private afterAnswer(engine: CompletionEngine, uri: string, text: string, offset: number, completion: string, started: number): void {
+    // A prefetch would be a second remote request for a suggestion the user may never want.
+    if (this.teamFirst()) return;
+    const next = text.slice(0, offset) + completion + text.slice(offset);
+    const cursor = offset + completion.length;
+    if (declineReason(next, cursor) !== undefined) return;
+    this.startBackground(uri, 'prefetch', started, 0, async (signal) => {
+      const plan = this.plan(engine, next, cursor, uri, this.full, false);
+      if (this.cache.get(plan.window.prefix, plan.window.suffix) !== undefined) return 0;
+      const result = await engine.generate(plan.prompt, this.options(plan.window, signal));
+      const following = this.finish(result.text, plan.window);
+      if (following !== undefined) this.cache.set(plan.window.prefix, plan.window.suffix, following);
+      return result.evaluatedTokens;
+    });
+  }
+
+  /** Whether completions go to the team server first (never in the benchmark). */
+  private teamFirst(): boolean {
+    return !this.benchmark && this.team?.routes() === true;
+  }
+
+  /** Runs `job` after `idleMs` unless a request comes first; a request also stops it under way. */
+  private startBackground(
+    uri: string,
+    kind: BackgroundTrace['kind'],
+    started: number,
+    idleMs: number,
+    job: (signal: AbortSignal) => Promise<number>,
+  ): void {
+    this.background?.abort();
+    const controller = new AbortController();
+    this.background = controller;
+    void (async () => {
+      const trace: BackgroundTrace = { uri, kind, cancelled: false, totalMs: 0 };
+      try {
+        if (idleMs > 0) await delay(idleMs, controller.signal);
+        trace.evaluatedTokens = await job(controller.signal);
+      } catch (error) {
+        if (!(error instanceof AbortedError))
+          this.log.warn(`Background ${kind} for ${uri} failed: ${error instanceof Error ? error.message : String(error)}`);
+        trace.cancelled = true;
+      } finally {
+        if (this.background === controller) this.background = undefined;
+        trace.totalMs = performance.now() - started;
+        this.log.debug(
+          `completion ${kind} ${trace.cancelled ? 'stopped' : 'done'} ${Math.round(trace.totalMs)} ms, ${trace.evaluatedTokens ?? 0} tokens evaluated`,
+        );
+        this.onBackground?.(trace);
+      }
+    })();
   }
 
   private items(completion: string | undefined, position: Position, trace: CompletionTrace): InlineCompletionItem[] {

@@ -27,6 +27,11 @@ export interface GenerateOptions {
   promptChunk?: number;
   /** Keep generating past end-of-generation tokens (the benchmark only, so every run does the same work). */
   ignoreEog?: boolean;
+  /**
+   * Run on the completion's quick sequence instead of a cached place: a short first answer after a
+   * move or a switch, which must not evict a place worth keeping.
+   */
+  quick?: boolean;
 }
 
 export type StopReason = 'eog' | 'maxTokens' | 'newline' | 'timeBudget' | 'aborted';
@@ -63,6 +68,14 @@ export interface CompletionEngine {
    * alone on the completion sequence, and makes a running summary wait.
    */
   generate(prompt: readonly number[], options: GenerateOptions): Promise<GenerateResult>;
+  /** Tokens at the start of `prompt` that one of the cached places already holds: what `generate` would not evaluate. */
+  cachedTokens(prompt: readonly number[]): number;
+  /**
+   * Evaluates `prompt` without generating, into the cached place holding most of it (or the least
+   * recently used one), in batches, stopping between two on the signal; what was evaluated stays
+   * cached. Rejects with AbortedError when stopped. Returns the tokens evaluated.
+   */
+  prefill(prompt: readonly number[], signal: AbortSignal): Promise<number>;
 }
 
 export interface ChatMessage {

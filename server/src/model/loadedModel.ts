@@ -9,8 +9,10 @@ import { chatOnSequence } from './chatOnSequence';
 import { contextOptions, modelLoadOptions } from './contextOptions';
 import type { ChatEngine, CompletionEngine, FimTokens } from './engines';
 import type { GgufInfo } from './gguf/ggufHeader';
+import { evaluatePrompt } from './evaluatePrompt';
 import { generateOnSequence } from './generateOnSequence';
 import { PrefillPacer } from './prefillPacer';
+import { SequencePool } from './sequencePool';
 import { loadLlama, nodeLlamaCpp } from './llama';
 
 /** What a loaded file is used for: each role gets a context sequence of its own. */
@@ -19,6 +21,12 @@ export type ModelRole = 'completion' | 'chat';
 /** One context sequence and the queue in front of it: it does one thing at a time. */
 interface Lane {
   sequence: LlamaContextSequence;
+  /**
+   * The completion lane's cached places (its first is {@link sequence}), and its quick sequence for
+   * short first answers; absent on the chat lane.
+   */
+  places?: SequencePool<LlamaContextSequence>;
+  quick?: LlamaContextSequence;
   /** Sizes the sequence's prompt batches by its measured speed, so a cancel lands quickly. */
   pacer: PrefillPacer;
   queue: Mutex;
@@ -42,8 +50,23 @@ export class LoadedModel {
     readonly fim: FimTokens | undefined,
     roles: readonly ModelRole[],
     private readonly gate: PriorityGate,
+    cachedPlaces: number,
   ) {
-    for (const role of roles) this.lanes.set(role, { sequence: context.getSequence(), pacer: new PrefillPacer(), queue: new Mutex() });
+    for (const role of roles) {
+      const sequence = context.getSequence();
+      const lane: Lane = { sequence, pacer: new PrefillPacer(), queue: new Mutex() };
+      if (role === 'completion') {
+        const places = [sequence, ...Array.from({ length: cachedPlaces - 1 }, () => context.getSequence())];
+        lane.places = new SequencePool(places);
+        lane.quick = context.getSequence();
+      }
+      this.lanes.set(role, lane);
+    }
+  }
+
+  /** Context sequences a model loaded for `roles` needs: one per role, and the completion's extra places and quick sequence. */
+  static sequences(roles: readonly ModelRole[], cachedPlaces: number): number {
+    return roles.length + (roles.includes('completion') ? cachedPlaces : 0);
   }
 
   /** Loads `path` (already checked) for the given roles. */
@@ -58,7 +81,7 @@ export class LoadedModel {
     const llama = await loadLlama(log);
     const model = await llama.loadModel(modelLoadOptions(path));
     try {
-      const context = await model.createContext(contextOptions(settings, roles.length));
+      const context = await model.createContext(contextOptions(settings, LoadedModel.sequences(roles, settings.cachedPlaces)));
       const infill = model.tokens.infill;
       const fim =
         infill.prefix != null && infill.suffix != null && infill.middle != null
@@ -78,7 +101,7 @@ export class LoadedModel {
             : undefined,
       };
       const { resolveChatWrapper } = await nodeLlamaCpp();
-      return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, roles, gate);
+      return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, roles, gate, settings.cachedPlaces);
     } catch (error) {
       await model.dispose();
       throw error;
@@ -93,6 +116,8 @@ export class LoadedModel {
   completionEngine(): CompletionEngine {
     this.alive();
     const lane = this.lane('completion');
+    const { places, quick } = lane;
+    if (!places || !quick) throw new Error('the completion lane has no cached places');
     const model = this.model;
     // Models trained with a beginning-of-sequence token (Gemma, Llama) write nonsense without it
     // (Gemma 3 270M: "{ return { return" instead of "a + b;"); Qwen and SmolLM2 use none.
@@ -111,10 +136,26 @@ export class LoadedModel {
       generate: (prompt, options) =>
         this.gate.hold(() =>
           lane.queue.run(() =>
-            this.guard(options.signal, (signal) =>
-              generateOnSequence(model, lane.sequence, withBos(prompt), { ...options, signal }, lane.pacer),
-            ),
+            this.guard(options.signal, (signal) => {
+              const tokens = withBos(prompt);
+              const sequence = options.quick ? quick : places.take(tokens).sequence;
+              return generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer);
+            }),
           ),
+        ),
+      cachedTokens: (prompt) => {
+        const tokens = withBos(prompt);
+        return Math.max(0, places.best(tokens).shared - (tokens.length - prompt.length));
+      },
+      // Background work: it does not hold the gate, so a summary is not held up by it either.
+      prefill: (prompt, signal) =>
+        lane.queue.run(() =>
+          this.guard(signal, async (signal) => {
+            const tokens = withBos(prompt) as Token[];
+            const { sequence } = places.take(tokens);
+            const reused = await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal });
+            return Math.max(0, tokens.length - 1 - reused);
+          }),
         ),
     };
   }

@@ -63,7 +63,7 @@ export class ModelRuntime {
     this.settings = settings;
     const changed = modelReloadSettings.filter((key) => valueAt(before, key) !== valueAt(settings, key));
     if (changed.length === 0) return;
-    const everything = changed.some((key) => key === 'model.contextSize' || key === 'model.threads');
+    const everything = changed.some((key) => key === 'model.contextSize' || key === 'model.threads' || key === 'model.cachedPlaces');
     const stale = [...this.entries.values()].filter((entry) => everything || !this.fits(entry));
     if (stale.length)
       this.log.info(

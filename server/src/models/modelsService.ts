@@ -154,15 +154,22 @@ export class ModelsService {
     const from = resolve(source);
     const checked = await checkModelFile(from);
     if (!checked.ok) throw new ModelsError(`${from} cannot be imported: ${checked.reason}`);
-    await mkdir(this.directory, { recursive: true });
+    await mkdir(this.directory, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      // A folder name the file system refuses (too long, a file in the way, no permission) is the
+      // user's setting, not a server fault.
+      throw new ModelsError(
+        `The models folder ${this.directory} (slmAssist.models.directory) cannot be created: ${error.code ?? error.message}.`,
+      );
+    });
     const to = join(this.directory, basename(from));
     if (resolve(to) === from) return to;
     try {
       if (link) await symlink(from, to);
       else await copyFile(from, to, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ModelsError(`${basename(from)} is already in ${this.directory}.`);
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new ModelsError(`${basename(from)} is already in ${this.directory}.`);
+      throw new ModelsError(`${from} cannot be ${link ? 'linked' : 'copied'} into ${this.directory}: ${code ?? String(error)}.`);
     }
     this.log.info(`${link ? 'Linked' : 'Copied'} ${from} into ${this.directory}.`);
     return to;

@@ -53,6 +53,11 @@ export class TeamServer {
     };
   }
 
+  /** Whether a completion asked for now goes to the team server first (set, allowed, not backed off). */
+  routes(): boolean {
+    return this.target().ok && this.now() >= this.retryAt;
+  }
+
   /** Forgets failures (the settings changed: a new URL deserves a fresh start). */
   reset(): void {
     const had = this.failures > 0;

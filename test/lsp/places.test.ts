@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import type { BackgroundTrace, CompletionTrace } from '../../common/protocol';
+import { ensureModel, knownContinuations } from '../modelgen';
+import { endOf, LspClient, testSettings } from './harness';
+
+/**
+ * Moves, file switches and accepts: the quick first answer with the full window filled in the
+ * background, the cached places that make returning to a file cheap, and the prefetched suggestion
+ * that answers accept-then-next from the cache. Known-output model: its answer depends only on the
+ * prompt's last token, so a quick window answers as the full one does.
+ */
+
+/** A file long enough that its full window (about 1,100 tokens here) is far beyond the quick one. */
+function longFile(name: string, tail: string): string {
+  const lines = Array.from({ length: 80 }, (_, i) => `const ${name}${i} = compute(${i}, "${name}-item-${i}");`);
+  return `${lines.join('\n')}\n${tail}`;
+}
+
+const A = 'file:///work/a.ts';
+const B = 'file:///work/b.ts';
+const C = 'file:///work/c.ts';
+
+describe('moves and file switches: quick first answers, cached places, prefetch', function () {
+  let known: string;
+  before(() => {
+    known = ensureModel('known');
+  });
+
+  async function start(model: Record<string, unknown> = {}, inline: Record<string, unknown> = {}): Promise<LspClient> {
+    const base = testSettings(known, inline) as { model: Record<string, unknown> };
+    return LspClient.start({ initializationOptions: { ...base, model: { ...base.model, ...model } } });
+  }
+
+  /** Asks for a completion at the end of `text` and returns the answer with its trace. */
+  async function ask(server: LspClient, uri: string, text: string): Promise<{ items: string[]; trace: CompletionTrace }> {
+    await server.replace(uri, text);
+    const before = server.traces.length;
+    const items = await server.complete(uri, endOf(text));
+    const trace = await server.waitFor(() => server.traces[before], 'the request trace');
+    return { items, trace };
+  }
+
+  /** The next background trace of `kind` after index `from`. */
+  function background(server: LspClient, kind: BackgroundTrace['kind'], from: number): Promise<BackgroundTrace> {
+    return server.waitFor(() => server.backgroundTraces.slice(from).find((t) => t.kind === kind), `a background ${kind}`);
+  }
+
+  /** Opens `uri`, answers once (quick), waits for the fill, and checks the next keystroke is served from the full window. */
+  async function visit(server: LspClient, uri: string, name: string): Promise<string> {
+    const text = longFile(name, 'console');
+    await server.open(uri, text);
+    const mark = server.backgroundTraces.length;
+    const first = await ask(server, uri, text);
+    assert.deepEqual(first.items, [knownContinuations.console]);
+    assert.equal(first.trace.window, 'quick', `the first request at ${uri} answers from the quick window: ${JSON.stringify(first.trace)}`);
+    assert.ok(first.trace.generation!.evaluatedTokens < 250, `quick prompt evaluated ${first.trace.generation!.evaluatedTokens} tokens`);
+    const fill = await background(server, 'fill', mark);
+    assert.equal(fill.cancelled, false);
+    assert.ok(fill.evaluatedTokens! > 800, `the fill evaluated ${fill.evaluatedTokens} tokens`);
+    const typed = `${text}.log(1);\nwhile (`;
+    const next = await ask(server, uri, typed);
+    assert.deepEqual(next.items, [knownContinuations['while (']]);
+    assert.equal(next.trace.window, 'full');
+    assert.ok(
+      next.trace.generation!.evaluatedTokens <= 64,
+      `after the fill, a keystroke evaluated ${next.trace.generation!.evaluatedTokens} tokens`,
+    );
+    return typed;
+  }
+
+  it('answers a cold file from a short window, fills the full one while idle, and serves the next keystroke from it', async function () {
+    const server = await start();
+    try {
+      await visit(server, A, 'alpha');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('returning to a recent file evaluates only what was typed: two places by default, three; with one place it starts over', async function () {
+    for (const places of [undefined, 3, 1]) {
+      const server = await start(places === undefined ? {} : { cachedPlaces: places });
+      try {
+        const a = await visit(server, A, 'alpha');
+        await visit(server, B, 'beta');
+        if (places === 3) await visit(server, C, 'gamma');
+        // Back to A: one more line typed where the user was.
+        const back = await ask(server, A, `${a}true)\nconsole`);
+        assert.deepEqual(back.items, [knownContinuations.console]);
+        const evaluated = back.trace.generation!.evaluatedTokens;
+        if (places !== 1) {
+          assert.equal(back.trace.window, 'full', 'A is still cached');
+          assert.ok(evaluated <= 64, `returning to A evaluated ${evaluated} tokens`);
+        } else {
+          // The test could fail the other way: with one place A was evicted by B.
+          assert.equal(back.trace.window, 'quick', 'with one place, A was evicted');
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  it('a keystroke during the fill stops it between two batches, and the fill resumes where it stopped', async function () {
+    const server = await start();
+    try {
+      const text = longFile('delta', 'console');
+      await server.open(A, text);
+      const mark = server.backgroundTraces.length;
+      await ask(server, A, text);
+      // The next keystroke waits for no idle time: it lands while the fill waits or runs.
+      const second = await ask(server, A, `${text}.`);
+      assert.equal(second.trace.window, 'quick');
+      const stopped = await background(server, 'fill', mark);
+      assert.equal(stopped.cancelled, true, 'the keystroke stopped the first fill');
+      const resumed = await background(server, 'fill', server.backgroundTraces.indexOf(stopped) + 1);
+      assert.equal(resumed.cancelled, false);
+      const third = await ask(server, A, `${text}.log(1);\nwhile (`);
+      assert.equal(third.trace.window, 'full');
+      assert.deepEqual(third.items, [knownContinuations['while (']]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('prefetches the suggestion after the one shown: accepting it is answered from the cache with what the model writes next', async function () {
+    // Four tokens per suggestion, so the known chain "\n  return a + b;\n}" takes more than one accept.
+    const server = await start({}, { maxTokens: 4 });
+    try {
+      let text = 'function add(a, b) {';
+      const whole = knownContinuations[text];
+      await server.open(A, text);
+      let shown = '';
+      let accepts = 0;
+      let fromCache = 0;
+      while (shown !== whole && accepts < 8) {
+        const mark = server.backgroundTraces.length;
+        const answer = await ask(server, A, text);
+        assert.equal(answer.items.length, 1, `a suggestion after ${JSON.stringify(text)}: ${JSON.stringify(answer.trace)}`);
+        if (accepts > 0 && answer.trace.source === 'cache') fromCache++;
+        shown += answer.items[0];
+        assert.ok(whole.startsWith(shown), `the suggestions so far ${JSON.stringify(shown)} are the model's ${JSON.stringify(whole)}`);
+        // The prefetch runs while the suggestion is shown; the user accepts it after that.
+        const prefetch = await background(server, 'prefetch', mark);
+        assert.equal(prefetch.cancelled, false);
+        text += answer.items[0];
+        accepts++;
+      }
+      assert.equal(shown, whole);
+      assert.ok(accepts >= 2, `the chain took ${accepts} suggestions`);
+      assert.equal(fromCache, accepts - 1, 'every suggestion after an accept came from the prefetch');
+    } finally {
+      await server.stop();
+    }
+  });
+});
