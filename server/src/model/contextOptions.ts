@@ -45,3 +45,11 @@ export function contextOptions(settings: Settings['model'], sequences: number): 
     batchSize: BATCH_SIZE,
   };
 }
+
+/**
+ * Context sequences a model loaded for `roles` needs: inline completion's cached places and its
+ * quick sequence (which a summary of the same model shares), or one for chat alone.
+ */
+export function contextSequences(roles: readonly ('completion' | 'chat')[], cachedPlaces: number): number {
+  return roles.includes('completion') ? cachedPlaces + 1 : 1;
+}

@@ -3,6 +3,7 @@ import type { ModelStatus, StatusParams } from '../../../common/protocol';
 import { modelReloadSettings, type Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import { PriorityGate } from '../util/gate';
+import { contextSequences } from './contextOptions';
 import { CrashMarkers } from './crashMarker';
 import type { ChatEngine, CompletionEngine } from './engines';
 import { watchModelFile, type FileChange } from './fileWatch';
@@ -183,7 +184,7 @@ export class ModelRuntime {
       const roles = [...entry.roles];
       const checked = await inspectModelFile(path, {
         contextSize: this.settings.model.contextSize,
-        sequences: roles.length,
+        sequences: contextSequences(roles, this.settings.model.cachedPlaces),
         role: roles.length > 1 ? 'both' : roles[0],
         llama: await loadLlama(this.log),
       }).catch((error: unknown) => ({ ok: false as const, reason: error instanceof Error ? error.message : String(error) }));
@@ -223,7 +224,7 @@ export class ModelRuntime {
       const roles = [...entry.roles];
       const checked = await inspectModelFile(path, {
         contextSize: this.settings.model.contextSize,
-        sequences: roles.length,
+        sequences: contextSequences(roles, this.settings.model.cachedPlaces),
         role: roles.length > 1 ? 'both' : roles[0],
         llama,
       });

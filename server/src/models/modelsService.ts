@@ -7,6 +7,7 @@ import type { Settings } from '../../../common/settings';
 import type { Logger } from '../log';
 import { downloadFile, type DownloadProgress, type DownloadResult } from '../model/download/downloadFile';
 import { applyMirror, checkMirror } from '../model/download/mirror';
+import { contextSequences } from '../model/contextOptions';
 import { checkModelFile } from '../model/gguf/ggufHeader';
 import { availableMemory, inspectModelFile } from '../model/gguf/inspect';
 import { loadCatalog, recommend, type CatalogEntry } from './catalog';
@@ -177,8 +178,9 @@ export class ModelsService {
 
   /** What the user should know about a file before choosing it for a role. */
   async inspect(path: string, role: ModelRoleName): Promise<InspectModelResult> {
-    const contextSize = this.settings().model.contextSize;
-    const found = await inspectModelFile(resolve(path), { contextSize, sequences: 2, role });
+    const { contextSize, cachedPlaces } = this.settings().model;
+    const sequences = contextSequences(role === 'chat' ? ['chat'] : ['completion'], cachedPlaces);
+    const found = await inspectModelFile(resolve(path), { contextSize, sequences, role });
     if (!found.ok) return { ok: false, reason: found.reason, warnings: [] };
     return {
       ok: true,

@@ -5,9 +5,16 @@
  */
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
+  private jobs = 0;
+
+  /** Whether a job runs or waits. */
+  get busy(): boolean {
+    return this.jobs > 0;
+  }
 
   run<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(job);
+    this.jobs++;
+    const result = this.tail.then(job).finally(() => this.jobs--);
     this.tail = result.then(
       () => undefined,
       () => undefined,
