@@ -17,7 +17,16 @@ export type Step =
   /** Type `text` one character per keystroke; a line break also inserts the line's indentation, as an editor does. */
   | { kind: 'type'; text: string }
   /** Accept the suggestion shown last: its whole text is inserted in one edit. */
-  | { kind: 'accept' };
+  | { kind: 'accept' }
+  /** Put the cursor at the end of the line `lines` below the cursor's, in the same document. */
+  | { kind: 'moveBy'; lines: number }
+  /** Go back to where the cursor was when it last left `uri`. */
+  | { kind: 'back'; uri: string }
+  /** The typist stops for `ms` before the next keystroke (reads, thinks). */
+  | { kind: 'pause'; ms: number };
+
+/** How the cursor came to where a keystroke is typed: the first keystroke after a move says so. */
+export type Arrival = 'start' | 'move' | 'switch' | 'return';
 
 const PARSER = 'file:///bench/jinja-parser.ts';
 const CONNECTION = 'file:///bench/jsonrpc-connection.js';
@@ -59,6 +68,10 @@ export interface Keystroke {
   kind: 'char' | 'newline' | 'accept';
   /** The first keystroke after a move to another place. */
   afterMove: boolean;
+  /** On the first keystroke after a move: a start, a move in the same document, a switch to another, a return to where the user was. */
+  arrival?: Arrival;
+  /** Pause steps just before this keystroke, in milliseconds. */
+  pauseBeforeMs: number;
 }
 
 /**
@@ -73,6 +86,10 @@ export class Typist {
   private offset = 0;
   private pending: string[] = [];
   private moved = false;
+  private arrival?: Arrival;
+  private pause = 0;
+  /** Where the cursor was in each document it left. */
+  private readonly left = new Map<string, number>();
   private count = 0;
 
   constructor(fixtures: readonly Fixture[], script: readonly Step[] = SCRIPT) {
@@ -95,6 +112,9 @@ export class Typist {
       const step = this.steps.shift();
       if (!step) return undefined;
       if (step.kind === 'moveTo') this.moveTo(step);
+      else if (step.kind === 'moveBy') this.moveBy(step.lines);
+      else if (step.kind === 'back') this.back(step.uri);
+      else if (step.kind === 'pause') this.pause += step.ms;
       else if (step.kind === 'type') this.pending = [...step.text];
       else {
         const text = accepted(this.count);
@@ -114,8 +134,29 @@ export class Typist {
     const near = lines.findIndex((l) => l.includes(step.near));
     const line = lines.findIndex((l, i) => i > near && l.trim() === step.line);
     if (near < 0 || line < 0) throw new Error(`script: "${step.line}" after "${step.near}" not found in ${step.uri}`);
-    this.uri = step.uri;
-    this.offset = this.document(step.uri).offsetAt({ line, character: lines[line].length });
+    this.go(step.uri, this.document(step.uri).offsetAt({ line, character: lines[line].length }), undefined);
+  }
+
+  private moveBy(count: number): void {
+    const document = this.document(this.uri);
+    const line = Math.min(document.lineCount - 1, Math.max(0, document.positionAt(this.offset).line + count));
+    const end = document.offsetAt({ line: line + 1, character: 0 });
+    const text = document.getText();
+    const lineEnd = end > 0 && text[end - 1] === '\n' ? end - 1 : end;
+    this.go(this.uri, lineEnd, 'move');
+  }
+
+  private back(uri: string): void {
+    const offset = this.left.get(uri);
+    if (offset === undefined) throw new Error(`script: the cursor never left ${uri}`);
+    this.go(uri, offset, 'return');
+  }
+
+  private go(uri: string, offset: number, arrival: Arrival | undefined): void {
+    if (this.uri) this.left.set(this.uri, this.offset);
+    this.arrival = arrival ?? (!this.uri ? 'start' : uri === this.uri ? 'move' : 'switch');
+    this.uri = uri;
+    this.offset = offset;
     this.moved = true;
   }
 
@@ -138,8 +179,11 @@ export class Typist {
       cursor: document.positionAt(this.offset),
       kind: accept ? 'accept' : typed === '\n' ? 'newline' : 'char',
       afterMove: this.moved,
+      arrival: this.moved ? this.arrival : undefined,
+      pauseBeforeMs: this.pause,
     };
     this.moved = false;
+    this.pause = 0;
     return keystroke;
   }
 }

@@ -45,6 +45,11 @@ export const settingsSchema = z.object({
        */
       promptLayout: z.enum(['appendable', 'classic']).default('appendable'),
       /**
+       * After a move, a file switch or a start, answer first from a short window around the cursor
+       * while the full window is read in the background; off: the first answer waits for the full window.
+       */
+      quickFirstAnswer: z.boolean().default(true),
+      /**
        * Whether prompts use the model's fill-in-the-middle tokens. `auto`: when the model has them
        * and does not look tuned for chat; `on`: whenever it has them; `off`: never (prefix only).
        */

@@ -14,13 +14,15 @@ import { measureSpeculative } from './speculative';
  * prompt layout, and what speculative decoding by prompt lookup would gain. See eval/README.md.
  *
  *   node dist/eval/eval.js [--model=gemma,smollm2,qwen] [--limit=N] [--spec=N] [--speed=N]
- *     [--prefix-tokens=N] [--max-tokens=N] [--seed=N] [--threads=N] [--out=FILE]
+ *     [--prefix-tokens=N] [--max-tokens=N] [--seed=N] [--threads=N] [--quick-first-answer] [--out=FILE]
  *
  * --limit: cases, spread evenly over the 160 (default all; SmolLM2 runs 40 of them); --spec: prompts measured with prompt
  * lookup per real model (default 12, 0: none); --speed: cases of the random-weight model per
  * layout (default 4); --prefix-tokens: `slmAssist.inlineCompletion.prefixTokens` (default 512,
  * a third of the product's 1536, so that a full run fits in about 10 minutes on 2 cores: every
- * case is a cold prompt); --max-tokens: `maxTokens` (default 48, the product's).
+ * case is a cold prompt); --max-tokens: `maxTokens` (default 48, the product's); --quick-first-answer:
+ * leave `quickFirstAnswer` on, so each (cold) case is answered from the quick window as a first
+ * answer after a move is.
  */
 
 const root = resolve(__dirname, '../..');
@@ -110,6 +112,9 @@ async function main(): Promise<void> {
   const specCases = spread(cases, Math.min(specCount, cases.length));
   const speedCases = spread(cases, Math.min(number('speed', 4), cases.length));
   const prefixTokens = number('prefix-tokens', 512);
+  // Every case is a cold prompt: with the quick first answer on, each would be answered from the
+  // quick window (128 tokens before the cursor), so the eval measures the configured window unless told.
+  const quickFirstAnswer = args.has('quick-first-answer');
   const maxTokens = number('max-tokens', 48);
   const loadAtStart = loadavg();
   const wanted = (args.get('model') || MODELS.map((m) => m.key).join(',')).split(',');
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
       } = await runOverLsp(
         serverPath,
         path,
-        { ...layout, inlineCompletion: { prefixTokens, maxTokens, ...layout.inlineCompletion } },
+        { ...layout, inlineCompletion: { prefixTokens, maxTokens, quickFirstAnswer, ...layout.inlineCompletion } },
         mine,
         {
           threads: threads || undefined,
@@ -183,6 +188,7 @@ async function main(): Promise<void> {
     settings: {
       prefixTokens,
       maxTokens,
+      quickFirstAnswer,
       debounceMs: 0,
       timeBudgetMs: 60_000,
       threads: threads || 'chosen by the server',

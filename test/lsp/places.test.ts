@@ -108,8 +108,10 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
       await server.open(A, text);
       const mark = server.backgroundTraces.length;
       await ask(server, A, text);
-      // The next keystroke waits for no idle time: it lands while the fill waits or runs.
-      const second = await ask(server, A, `${text}.`);
+      // The prefetch of the suggestion after '.log(' comes first; the fill waits for idle time after it.
+      assert.equal((await background(server, 'prefetch', mark)).cancelled, false);
+      // The next keystroke lands while the fill waits or runs.
+      const second = await ask(server, A, `${text}x`);
       assert.equal(second.trace.window, 'quick');
       const stopped = await background(server, 'fill', mark);
       assert.equal(stopped.cancelled, true, 'the keystroke stopped the first fill');

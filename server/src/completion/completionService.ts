@@ -31,12 +31,27 @@ export const QUICK_SUFFIX_TOKENS = 32;
 export const QUICK_ABOVE_TOKENS = 384;
 /** Idle time after a quick answer before the full window is filled in: a keystroke this soon costs nothing. */
 export const FILL_AFTER_IDLE_MS = 250;
+/**
+ * Idle time after a suggestion before the one after it is prefetched: while the user types on, each
+ * keystroke comes sooner and would otherwise wait for a prefetch step (about 30 ms more to the first
+ * token, `npm run bench` with debounce 0); reading a suggestion before accepting it takes longer.
+ */
+export const PREFETCH_AFTER_IDLE_MS = 150;
 
 /** One request's prompt: the window it was cut from and where its middle starts. */
 interface Plan {
   window: DocumentWindow;
   middleStart: number;
   prompt: number[];
+}
+
+/** One piece of background work after an answer. */
+interface BackgroundStep {
+  kind: BackgroundTrace['kind'];
+  /** Idle time first: a request this soon costs nothing. */
+  idleMs: number;
+  /** Returns the prompt tokens it evaluated. */
+  job: (signal: AbortSignal) => Promise<number>;
 }
 
 /** Per-document positions a window keeps between requests, so that the prompt only grows while the user types. */
@@ -126,20 +141,31 @@ export class CompletionService {
         return [];
       }
       const plan = this.plan(engine, text, offset, document.uri, this.full, true);
-      const cached = this.cache.get(plan.window.prefix, plan.window.suffix);
+      // A prompt the cached places do not hold is answered from a short window first; the full one
+      // is evaluated in the background, so the next keystrokes find it cached.
+      const local = !this.teamFirst();
+      const missing = () => (local ? plan.prompt.length - engine.cachedTokens(plan.prompt) : 0);
+      let cached = this.cache.get(plan.window.prefix, plan.window.suffix);
+      let quick: Plan | undefined;
+      if (cached === undefined && settings.quickFirstAnswer && missing() > QUICK_ABOVE_TOKENS) {
+        quick = this.plan(engine, text, offset, document.uri, this.quick, true, true);
+        cached = this.cache.get(quick.window.prefix, quick.window.suffix);
+      }
+      const used = quick ?? plan;
+      // After the answer: the suggestion that follows it, then (after a quick one) the full window.
+      const background = (completion: string | undefined): void => {
+        const steps: BackgroundStep[] = [];
+        if (local && completion) steps.push(this.prefetch(engine, document.uri, text, offset, completion, quick !== undefined));
+        if (quick) steps.push({ kind: 'fill', idleMs: FILL_AFTER_IDLE_MS, job: (signal) => engine.prefill(plan.prompt, signal) });
+        this.startBackground(document.uri, started, steps);
+      };
       if (cached !== undefined) {
         trace.source = 'cache';
-        if (cached) this.afterAnswer(engine, document.uri, text, offset, cached, started);
+        background(cached);
         return this.items(cached, position, trace);
       }
       if (settings.debounceMs > 0) await delay(settings.debounceMs, controller.signal);
 
-      // A prompt the cached places do not hold is answered from a short window first; the full one
-      // is evaluated in the background, so the next keystrokes find it cached.
-      const local = !this.teamFirst();
-      const missing = local ? plan.prompt.length - engine.cachedTokens(plan.prompt) : 0;
-      const quick = missing > QUICK_ABOVE_TOKENS ? this.plan(engine, text, offset, document.uri, this.quick, true, true) : undefined;
-      const used = quick ?? plan;
       const result = await this.run(engine, used, controller.signal, quick !== undefined);
       trace.source = 'model';
       const { text: raw, backend, ...generation } = result;
@@ -148,8 +174,7 @@ export class CompletionService {
       if (backend === 'local') trace.window = quick ? 'quick' : 'full';
       const completion = this.finish(raw, used.window);
       if (completion !== undefined) this.cache.set(used.window.prefix, used.window.suffix, completion);
-      if (quick) this.startBackground(document.uri, 'fill', started, FILL_AFTER_IDLE_MS, (signal) => engine.prefill(plan.prompt, signal));
-      else if (local && completion) this.afterAnswer(engine, document.uri, text, offset, completion, started);
+      background(completion);
       return this.items(completion, position, trace);
     } catch (error) {
       if (error instanceof AbortedError) {
@@ -262,23 +287,31 @@ export class CompletionService {
   /**
    * After a suggestion is shown: generate the one that follows it, as if it were accepted, so that
    * accepting and asking again is answered from the cache (llama.vscode does the same). It runs on
-   * the cached place the suggestion came from, which holds all of its prompt, and stops at the
-   * next request.
+   * the sequence the suggestion came from, which holds all of its prompt, and stops at the next
+   * request. "Nothing to show" is cached too: it is what the model would answer then.
    */
-  private afterAnswer(engine: CompletionEngine, uri: string, text: string, offset: number, completion: string, started: number): void {
-    // A prefetch would be a second remote request for a suggestion the user may never want.
-    if (this.teamFirst()) return;
-    const next = text.slice(0, offset) + completion + text.slice(offset);
-    const cursor = offset + completion.length;
-    if (declineReason(next, cursor) !== undefined) return;
-    this.startBackground(uri, 'prefetch', started, 0, async (signal) => {
-      const plan = this.plan(engine, next, cursor, uri, this.full, false);
-      if (this.cache.get(plan.window.prefix, plan.window.suffix) !== undefined) return 0;
-      const result = await engine.generate(plan.prompt, this.options(plan.window, signal));
-      const following = this.finish(result.text, plan.window);
-      if (following !== undefined) this.cache.set(plan.window.prefix, plan.window.suffix, following);
-      return result.evaluatedTokens;
-    });
+  private prefetch(
+    engine: CompletionEngine,
+    uri: string,
+    text: string,
+    offset: number,
+    completion: string,
+    quick: boolean,
+  ): BackgroundStep {
+    return {
+      kind: 'prefetch',
+      idleMs: PREFETCH_AFTER_IDLE_MS,
+      job: async (signal) => {
+        const next = text.slice(0, offset) + completion + text.slice(offset);
+        const cursor = offset + completion.length;
+        if (declineReason(next, cursor) !== undefined) return 0;
+        const plan = this.plan(engine, next, cursor, uri, quick ? this.quick : this.full, false, quick);
+        if (this.cache.get(plan.window.prefix, plan.window.suffix) !== undefined) return 0;
+        const result = await engine.generate(plan.prompt, { ...this.options(plan.window, signal), quick });
+        this.cache.set(plan.window.prefix, plan.window.suffix, this.finish(result.text, plan.window) ?? '');
+        return result.evaluatedTokens;
+      },
+    };
   }
 
   /** Whether completions go to the team server first (never in the benchmark). */
@@ -286,34 +319,35 @@ export class CompletionService {
     return !this.benchmark && this.team?.routes() === true;
   }
 
-  /** Runs `job` after `idleMs` unless a request comes first; a request also stops it under way. */
-  private startBackground(
-    uri: string,
-    kind: BackgroundTrace['kind'],
-    started: number,
-    idleMs: number,
-    job: (signal: AbortSignal) => Promise<number>,
-  ): void {
+  /**
+   * Runs the steps one after the other, each after its idle wait, until a request comes: a request
+   * stops the step under way (between two batches or tokens) and the ones after it.
+   */
+  private startBackground(uri: string, started: number, steps: BackgroundStep[]): void {
     this.background?.abort();
+    if (steps.length === 0) return;
     const controller = new AbortController();
     this.background = controller;
     void (async () => {
-      const trace: BackgroundTrace = { uri, kind, cancelled: false, totalMs: 0 };
-      try {
-        if (idleMs > 0) await delay(idleMs, controller.signal);
-        trace.evaluatedTokens = await job(controller.signal);
-      } catch (error) {
-        if (!(error instanceof AbortedError))
-          this.log.warn(`Background ${kind} for ${uri} failed: ${error instanceof Error ? error.message : String(error)}`);
-        trace.cancelled = true;
-      } finally {
-        if (this.background === controller) this.background = undefined;
+      for (const step of steps) {
+        const trace: BackgroundTrace = { uri, kind: step.kind, cancelled: false, totalMs: 0 };
+        try {
+          if (step.idleMs > 0) await delay(step.idleMs, controller.signal);
+          trace.evaluatedTokens = await step.job(controller.signal);
+        } catch (error) {
+          if (!(error instanceof AbortedError)) {
+            this.log.warn(`Background ${step.kind} for ${uri} failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          trace.cancelled = true;
+        }
         trace.totalMs = performance.now() - started;
         this.log.debug(
-          `completion ${kind} ${trace.cancelled ? 'stopped' : 'done'} ${Math.round(trace.totalMs)} ms, ${trace.evaluatedTokens ?? 0} tokens evaluated`,
+          `completion ${step.kind} ${trace.cancelled ? 'stopped' : 'done'} ${Math.round(trace.totalMs)} ms, ${trace.evaluatedTokens ?? 0} tokens evaluated`,
         );
         this.onBackground?.(trace);
+        if (trace.cancelled) break;
       }
+      if (this.background === controller) this.background = undefined;
     })();
   }
 
