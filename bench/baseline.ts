@@ -1,4 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { GenerateResult } from '../server/src/model/engines';
 import { generateOnSequence } from '../server/src/model/generateOnSequence';
 import type { KeystrokeResult, ModeResult } from './report';
 import { CpuMonitor } from './cpuMonitor';
@@ -127,21 +128,11 @@ export async function runBaselineMode(options: BaselineOptions): Promise<ModeRes
     if (!keystroke || keystroke.index >= typing) break;
     if (keystroke.index !== 0 && keystroke.index % every !== 0) continue;
     const perRequest = new CpuMonitor();
-    const started = performance.now();
-    const request = llamaVscodeRequest(typist.text(keystroke.uri), keystroke.cursor.line, keystroke.cursor.character);
-    const prompt = formatInfill(model, options.fim, request);
-    await reuseCache(sequence, prompt, LLAMA_VSCODE.cacheReuse);
-    const beforeGenerate = performance.now() - started;
-    const result = await generateOnSequence(model, sequence, prompt, {
-      maxTokens: options.fixedTokens,
-      ignoreEog: true,
-      stopAtNewline: false,
-      timeBudgetMs: Infinity,
-      signal,
-      // llama-server evaluates a prompt in batches of its micro-batch size, 512.
-      promptChunk: 512,
-    });
-    const responseMs = performance.now() - started;
+    const { result, beforeGenerate, responseMs } = await referenceRequest(
+      { model, sequence, fim: options.fim, fixedTokens: options.fixedTokens, signal },
+      typist.text(keystroke.uri),
+      keystroke.cursor,
+    );
     const decodeMs = result.firstTokenMs !== undefined ? result.totalMs - result.firstTokenMs : undefined;
     keystrokes.push({
       index: keystroke.index,
@@ -158,6 +149,32 @@ export async function runBaselineMode(options: BaselineOptions): Promise<ModeRes
     });
   }
   return { label: 'llama.vscode layout', keystrokes, othersCores: options.monitor.othersCores() };
+}
+
+/**
+ * One request of the reference: llama.vscode's request for the cursor in `text`, cut and laid out
+ * as llama-server does, the cache reused as it does, then 16 (`fixedTokens`) tokens generated.
+ * `beforeGenerate` is the milliseconds spent on the cache before the prompt's evaluation.
+ */
+export async function referenceRequest(
+  on: { model: LlamaModel; sequence: LlamaContextSequence; fim: FimIds; fixedTokens: number; signal: AbortSignal },
+  text: string,
+  cursor: { line: number; character: number },
+): Promise<{ result: GenerateResult; beforeGenerate: number; responseMs: number }> {
+  const started = performance.now();
+  const prompt = formatInfill(on.model, on.fim, llamaVscodeRequest(text, cursor.line, cursor.character));
+  await reuseCache(on.sequence, prompt, LLAMA_VSCODE.cacheReuse);
+  const beforeGenerate = performance.now() - started;
+  const result = await generateOnSequence(on.model, on.sequence, prompt, {
+    maxTokens: on.fixedTokens,
+    ignoreEog: true,
+    stopAtNewline: false,
+    timeBudgetMs: Infinity,
+    signal: on.signal,
+    // llama-server evaluates a prompt in batches of its micro-batch size, 512.
+    promptChunk: 512,
+  });
+  return { result, beforeGenerate, responseMs: performance.now() - started };
 }
 
 /** Keystrokes before the script's first move after the start. */

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import { generateOnSequence } from '../server/src/model/generateOnSequence';
 import { seededRandom } from '../test/support/seededRandom';
 import { LspClient } from '../test/lsp/harness';
-import { type FimIds, formatInfill, LLAMA_VSCODE, llamaVscodeRequest, reuseCache } from './baseline';
+import { type BaselineOptions, referenceRequest } from './baseline';
 import { type Arrival, type Fixture, type Keystroke, type Step, Typist } from './script';
 
 /**
@@ -236,15 +234,9 @@ export async function runScenarioOnServer(options: {
  * baseline.ts), in-process: every keystroke's edit is applied, the keystrokes the scenario picks get
  * a request, one after the other (no time is lost between them, which only flatters the reference).
  */
-export async function runScenarioReference(options: {
-  scenario: Scenario;
-  model: LlamaModel;
-  sequence: LlamaContextSequence;
-  fim: FimIds;
-  fixtures: readonly Fixture[];
-  fixedTokens: number;
-  accepted: ReadonlyMap<number, string>;
-}): Promise<ScenarioResult> {
+export async function runScenarioReference(
+  options: Omit<BaselineOptions, 'samples' | 'monitor'> & { scenario: Scenario },
+): Promise<ScenarioResult> {
   const { scenario, model, sequence } = options;
   const pick = scenario.reference;
   if (!pick) throw new Error(`the ${scenario.name} scenario has no reference`);
@@ -259,24 +251,18 @@ export async function runScenarioReference(options: {
     const text = typist.text(keystroke.uri);
     const next = typist.next(accepted);
     if (pick(keystroke, next)) {
-      const started = performance.now();
-      const prompt = formatInfill(model, options.fim, llamaVscodeRequest(text, keystroke.cursor.line, keystroke.cursor.character));
-      await reuseCache(sequence, prompt, LLAMA_VSCODE.cacheReuse);
-      const result = await generateOnSequence(model, sequence, prompt, {
-        maxTokens: options.fixedTokens,
-        ignoreEog: true,
-        stopAtNewline: false,
-        timeBudgetMs: Infinity,
-        signal,
-        promptChunk: 512,
-      });
+      const { result, responseMs } = await referenceRequest(
+        { model, sequence, fim: options.fim, fixedTokens: options.fixedTokens, signal },
+        text,
+        keystroke.cursor,
+      );
       requests.push({
         index: keystroke.index,
         kind: keystroke.kind,
         arrival: keystroke.arrival,
         text: keystroke.text,
         beforePause: next === undefined || next.pauseBeforeMs > 0,
-        responseMs: performance.now() - started,
+        responseMs,
         source: 'model',
         promptTokens: result.promptTokens,
         evaluatedTokens: result.evaluatedTokens,

@@ -125,6 +125,24 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
     }
   });
 
+  it('closing the document stops the background work for it', async function () {
+    const server = await start();
+    try {
+      const text = longFile('epsilon', 'console');
+      await server.open(A, text);
+      const mark = server.backgroundTraces.length;
+      await ask(server, A, text);
+      assert.equal((await background(server, 'prefetch', mark)).cancelled, false);
+      // The fill waits 250 ms of idle time first: the close lands before it reads anything.
+      await server.close(A);
+      const fill = await background(server, 'fill', mark);
+      assert.equal(fill.cancelled, true);
+      assert.equal(fill.evaluatedTokens, undefined);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('prefetches the suggestion after the one shown: accepting it is answered from the cache with what the model writes next', async function () {
     // Four tokens per suggestion, so the known chain "\n  return a + b;\n}" takes more than one accept.
     const server = await start({}, { maxTokens: 4 });

@@ -73,6 +73,7 @@ export class CompletionService {
   private latest?: AbortController;
   /** The background job under way or waiting (a fill or a prefetch); every request stops it. */
   private background?: AbortController;
+  private backgroundUri?: string;
   private readonly cache = new CompletionCache(64);
   /** The full window's prefix start and middle start, per document. */
   private readonly full: WindowMemory = { anchors: new Map(), middles: new Map() };
@@ -97,8 +98,9 @@ export class CompletionService {
   /** The reason last logged for declining a document, so a user typing there is told once. */
   private readonly declined = new Map<string, string>();
 
-  /** Forgets what is known about a closed document. */
+  /** Forgets what is known about a closed document, and stops background work for it. */
   forget(uri: string): void {
+    if (this.backgroundUri === uri) this.background?.abort();
     for (const memory of [this.full, this.quick]) {
       memory.anchors.delete(uri);
       memory.middles.delete(uri);
@@ -332,6 +334,7 @@ export class CompletionService {
     if (steps.length === 0) return;
     const controller = new AbortController();
     this.background = controller;
+    this.backgroundUri = uri;
     void (async () => {
       for (const step of steps) {
         const trace: BackgroundTrace = { uri, kind: step.kind, cancelled: false, totalMs: 0 };
