@@ -15,7 +15,7 @@ import { PrefillPacer } from './prefillPacer';
 import { SequencePool } from './sequencePool';
 import { loadLlama, nodeLlamaCpp } from './llama';
 
-/** What a loaded file is used for: each role gets a context sequence of its own. */
+/** What a loaded file is used for: each role gets a lane (its sequences and the queue in front of them). */
 export type ModelRole = 'completion' | 'chat';
 
 /** One context sequence and the queue in front of it: it does one thing at a time. */
@@ -35,8 +35,9 @@ interface Lane {
 }
 
 /**
- * One GGUF file loaded in llama.cpp, with a context holding one sequence per role, so a summary
- * never evicts the completion's KV cache. It hands out engines for its roles; every job it runs
+ * One GGUF file loaded in llama.cpp, with a context holding the completion's cached places and its
+ * quick sequence (on which a summary of the same model reads, so a summary never evicts a cached
+ * place), or one sequence for chat alone. It hands out engines for its roles; every job it runs
  * also stops when the model is retired (a model switch), and {@link dispose} waits for them.
  */
 export class LoadedModel {
