@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { seededRandom } from '../test/support/seededRandom';
 import { LspClient } from '../test/lsp/harness';
 import { type BaselineOptions, referenceRequest } from './baseline';
+import { memory } from './serverMode';
 import { type Arrival, type Fixture, type Keystroke, type Step, Typist } from './script';
 
 /**
@@ -141,11 +141,6 @@ export interface ScenarioResult {
   peakRssBytes?: number;
 }
 
-function peakRss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
 /**
  * Drives the built server through a scenario over LSP. Keystrokes come every 125-167 ms (6-8 per
  * second) plus the script's pauses; in `overlap` timing a request still under way when the next
@@ -223,7 +218,7 @@ export async function runScenarioOnServer(options: {
       keystroke = next;
     }
     await Promise.all(all);
-    return { name: scenario.name, label: 'slm-assist', requests, accepted, peakRssBytes: peakRss(server.process.pid!) };
+    return { name: scenario.name, label: 'slm-assist', requests, accepted, peakRssBytes: memory(server.process.pid!).peak };
   } finally {
     await server.stop();
   }

@@ -45,6 +45,20 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
     return server.waitFor(() => server.backgroundTraces.slice(from).find((t) => t.kind === kind), `a background ${kind}`);
   }
 
+  /**
+   * Opens a long file at `A` and asks at its end (a quick answer), then waits for the prefetch that
+   * comes before the fill. Returns the file's text and the background traces' count before it.
+   */
+  async function coldAnswerAndPrefetch(server: LspClient, name: string): Promise<{ text: string; mark: number }> {
+    const text = longFile(name, 'console');
+    await server.open(A, text);
+    const mark = server.backgroundTraces.length;
+    await ask(server, A, text);
+    // The prefetch of the suggestion after '.log(' comes first; the fill waits for idle time after it.
+    assert.equal((await background(server, 'prefetch', mark)).cancelled, false);
+    return { text, mark };
+  }
+
   /** Opens `uri`, answers once (quick), waits for the fill, and checks the next keystroke is served from the full window. */
   async function visit(server: LspClient, uri: string, name: string): Promise<string> {
     const text = longFile(name, 'console');
@@ -104,12 +118,7 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
   it('a keystroke during the fill stops it between two batches, and the fill resumes where it stopped', async function () {
     const server = await start();
     try {
-      const text = longFile('delta', 'console');
-      await server.open(A, text);
-      const mark = server.backgroundTraces.length;
-      await ask(server, A, text);
-      // The prefetch of the suggestion after '.log(' comes first; the fill waits for idle time after it.
-      assert.equal((await background(server, 'prefetch', mark)).cancelled, false);
+      const { text, mark } = await coldAnswerAndPrefetch(server, 'delta');
       // The next keystroke lands while the fill waits or runs.
       const second = await ask(server, A, `${text}x`);
       assert.equal(second.trace.window, 'quick');
@@ -128,11 +137,7 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
   it('closing the document stops the background work for it', async function () {
     const server = await start();
     try {
-      const text = longFile('epsilon', 'console');
-      await server.open(A, text);
-      const mark = server.backgroundTraces.length;
-      await ask(server, A, text);
-      assert.equal((await background(server, 'prefetch', mark)).cancelled, false);
+      const { mark } = await coldAnswerAndPrefetch(server, 'epsilon');
       // The fill waits 250 ms of idle time first: the close lands before it reads anything.
       await server.close(A);
       const fill = await background(server, 'fill', mark);
