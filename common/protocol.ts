@@ -124,6 +124,8 @@ export interface CompletionTrace {
    * background.
    */
   window?: 'full' | 'quick';
+  /** Snippets of other files in the prompt (`inlineCompletion.otherFilesTokens`), when the local model ran. */
+  otherFiles?: number;
 }
 
 /**
@@ -134,9 +136,11 @@ export interface BackgroundTrace {
   uri: string;
   /**
    * `fill`: the full window's prompt evaluated into a cached place after a quick answer; `prefetch`:
-   * the suggestion that follows the one shown, generated as if it had been accepted.
+   * the suggestion that follows the one shown, generated as if it had been accepted; `otherFiles`:
+   * the document's other-file snippets changed (the user viewed or edited another file), and its
+   * prompt with the new ones was evaluated into the place holding its old prompt.
    */
-  kind: 'fill' | 'prefetch';
+  kind: 'fill' | 'prefetch' | 'otherFiles';
   /** Whether a request (a keystroke) stopped it before it finished; what it did stays cached. */
   cancelled: boolean;
   /** Prompt tokens it evaluated (when it finished). */
@@ -146,6 +150,24 @@ export interface BackgroundTrace {
 }
 
 export const BackgroundTraceNotification = notification<BackgroundTrace>('slmAssist/backgroundTrace');
+
+/**
+ * Client → server: the user looks at `line` of a document (the middle of the active editor's
+ * visible range, after a switch or a scroll): a place for other-file context.
+ */
+export interface ViewedParams {
+  textDocument: { uri: string };
+  line: number;
+}
+
+export const ViewedNotification = notification<ViewedParams>('slmAssist/viewed');
+
+/** Client → server, only with `inlineCompletion.clipboardContext` on: the clipboard's text changed. */
+export interface ClipboardParams {
+  text: string;
+}
+
+export const ClipboardNotification = notification<ClipboardParams>('slmAssist/clipboard');
 
 /**
  * Server → client, only to clients that ask for it with the experimental client capability

@@ -50,6 +50,14 @@ export const settingsSchema = z.object({
        */
       quickFirstAnswer: z.boolean().default(true),
       /**
+       * Most tokens of snippets from recently viewed and edited files (32 lines each) put before the
+       * window, in the model family's repository-level form; 0: none. Changed only while the user is
+       * idle, and read in the background, so typing never waits for it.
+       */
+      otherFilesTokens: z.number().int().min(0).max(8192).default(512),
+      /** Also the clipboard's text as one more snippet (the extension reads it). Read from user settings only. */
+      clipboardContext: z.boolean().default(false),
+      /**
        * Whether prompts use the model's fill-in-the-middle tokens. `auto`: when the model has them
        * and does not look tuned for chat; `on`: whenever it has them; `off`: never (prefix only).
        */

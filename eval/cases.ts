@@ -136,3 +136,47 @@ export function cutCases(root: string, options: CutOptions = {}): EvalCase[] {
   }
   return cases.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
 }
+
+/** A place in another file that the user looked at before writing a case's line (`--other-files`). */
+export interface ViewedPlace {
+  /** The fixture's path below the fixtures folder. */
+  file: string;
+  language: string;
+  text: string;
+  /** Zero-based line looked at. */
+  line: number;
+}
+
+/** Words too common to say what code is about. */
+const COMMON_WORDS = new Set(
+  'const let var function return this self else elif while true false null none undefined class def from import export'
+    .concat(' string number boolean type interface public private static async await break continue pass raise throw')
+    .split(' '),
+);
+
+/** The identifiers (4 characters or more, common words left out) of a text. */
+function identifiers(text: string): Set<string> {
+  return new Set([...text.matchAll(/[A-Za-z_][A-Za-z0-9_]{3,}/g)].map((m) => m[0]).filter((w) => !COMMON_WORDS.has(w.toLowerCase())));
+}
+
+/**
+ * The other fixture files of a case's folder (its package), each at the line that shares the most
+ * identifiers with the 20 lines before the cursor: as someone who looked up what they are about to
+ * use. Only the text before the cursor is looked at, never the expected answer.
+ */
+export function siblingPlaces(root: string, c: EvalCase): ViewedPlace[] {
+  const folder = c.file.slice(0, c.file.lastIndexOf('/'));
+  const wanted = identifiers(c.prefix.split('\n').slice(-20).join('\n'));
+  return fixtureFiles(root)
+    .filter((f) => f.file !== c.file && f.file.slice(0, f.file.lastIndexOf('/')) === folder)
+    .map(({ path, file, language }) => {
+      const text = readFileSync(path, 'utf8');
+      let best = { line: 0, shared: -1 };
+      text.split('\n').forEach((line, i) => {
+        let shared = 0;
+        for (const word of identifiers(line)) if (wanted.has(word)) shared++;
+        if (shared > best.shared) best = { line: i, shared };
+      });
+      return { file, language, text, line: best.line };
+    });
+}

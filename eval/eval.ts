@@ -4,7 +4,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureModel } from '../test/modelgen';
 import pins from '../test/real/models.json';
-import { cutCases, type EvalCase } from './cases';
+import { cutCases, type EvalCase, siblingPlaces } from './cases';
 import { type Layout, runOverLsp } from './lspRun';
 import { type RunMetrics, summarizeRun, table } from './report';
 import { measureSpeculative } from './speculative';
@@ -14,7 +14,7 @@ import { measureSpeculative } from './speculative';
  * prompt layout, and what speculative decoding by prompt lookup would gain. See eval/README.md.
  *
  *   node dist/eval/eval.js [--model=gemma,smollm2,qwen] [--limit=N] [--spec=N] [--speed=N]
- *     [--prefix-tokens=N] [--max-tokens=N] [--seed=N] [--threads=N] [--quick-first-answer] [--out=FILE]
+ *     [--prefix-tokens=N] [--max-tokens=N] [--seed=N] [--threads=N] [--quick-first-answer] [--other-files=N] [--out=FILE]
  *
  * --limit: cases, spread evenly over the 160 (default all; SmolLM2 runs 40 of them); --spec: prompts measured with prompt
  * lookup per real model (default 12, 0: none); --speed: cases of the random-weight model per
@@ -22,7 +22,9 @@ import { measureSpeculative } from './speculative';
  * a third of the product's 1536, so that a full run fits in about 10 minutes on 2 cores: every
  * case is a cold prompt); --max-tokens: `maxTokens` (default 48, the product's); --quick-first-answer:
  * leave `quickFirstAnswer` on, so each (cold) case is answered from the quick window as a first
- * answer after a move is.
+ * answer after a move is; --other-files: `otherFilesTokens` (default 0, off): before each case the
+ * other fixture files of its package are viewed where they share most identifiers with the lines
+ * before the cursor, and the case is asked again once the server has read them (eval/README.md).
  */
 
 const root = resolve(__dirname, '../..');
@@ -106,7 +108,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const seed = number('seed', 1);
   const threads = number('threads', 0);
-  const all = cutCases(join(root, 'test/fixtures/eval'), { seed });
+  const fixtures = join(root, 'test/fixtures/eval');
+  const all = cutCases(fixtures, { seed });
   const cases = spread(all, number('limit', 0));
   const specCount = number('spec', 12);
   const specCases = spread(cases, Math.min(specCount, cases.length));
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
   // quick window (128 tokens before the cursor), so the eval measures the configured window unless told.
   const quickFirstAnswer = args.has('quick-first-answer');
   const maxTokens = number('max-tokens', 48);
+  const otherFilesTokens = number('other-files', 0);
   const loadAtStart = loadavg();
   const wanted = (args.get('model') || MODELS.map((m) => m.key).join(',')).split(',');
   const unknown = wanted.filter((key) => !MODELS.some((m) => m.key === key));
@@ -145,10 +149,15 @@ async function main(): Promise<void> {
       } = await runOverLsp(
         serverPath,
         path,
-        { ...layout, inlineCompletion: { prefixTokens, maxTokens, quickFirstAnswer, ...layout.inlineCompletion } },
+        {
+          ...layout,
+          name: args.has('other-files') ? `${layout.name}, other files ${otherFilesTokens}` : layout.name,
+          inlineCompletion: { prefixTokens, maxTokens, quickFirstAnswer, otherFilesTokens, ...layout.inlineCompletion },
+        },
         mine,
         {
           threads: threads || undefined,
+          otherFiles: args.has('other-files') ? (c) => siblingPlaces(fixtures, c) : undefined,
           onCase: (done) => {
             if (done % 20 === 0 || done === mine.length) process.stderr.write(`  ${spec.key} ${layout.name}: ${done}/${mine.length}\n`);
           },
@@ -189,6 +198,7 @@ async function main(): Promise<void> {
       prefixTokens,
       maxTokens,
       quickFirstAnswer,
+      otherFilesTokens,
       debounceMs: 0,
       timeBudgetMs: 60_000,
       threads: threads || 'chosen by the server',

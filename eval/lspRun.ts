@@ -1,6 +1,6 @@
-import type { CompletionTrace, StatusParams } from '../common/protocol';
+import { type CompletionTrace, type StatusParams, ViewedNotification } from '../common/protocol';
 import { LspClient } from '../test/lsp/harness';
-import type { EvalCase } from './cases';
+import type { EvalCase, ViewedPlace } from './cases';
 
 /** How one model is asked: the `slmAssist.inlineCompletion` settings that pick the prompt layout. */
 export interface Layout {
@@ -41,7 +41,15 @@ export async function runOverLsp(
   modelPath: string,
   layout: Layout,
   cases: EvalCase[],
-  extra: { threads?: number; onCase?: (done: number) => void } = {},
+  extra: {
+    threads?: number;
+    onCase?: (done: number) => void;
+    /**
+     * Other-file context: before each case these places are opened and reported viewed, and the case
+     * is asked twice, the second time once the server has read its new snippets while idle.
+     */
+    otherFiles?: (c: EvalCase) => ViewedPlace[];
+  } = {},
 ): Promise<LspRunResult> {
   const server = await LspClient.start({
     serverPath,
@@ -60,10 +68,28 @@ export async function runOverLsp(
     for (const c of cases) {
       const uri = uriOf(c.file);
       const text = c.prefix + c.suffix;
+      for (const place of extra.otherFiles?.(c) ?? []) {
+        const other = uriOf(place.file);
+        if (!opened.has(other)) {
+          await server.open(other, place.text, place.language);
+          opened.add(other);
+        }
+        await server.connection.sendNotification(ViewedNotification.method, { textDocument: { uri: other }, line: place.line });
+      }
       if (opened.has(uri)) await server.replace(uri, text);
       else {
         await server.open(uri, text, c.language);
         opened.add(uri);
+      }
+      if (extra.otherFiles) {
+        // As after a pause: the snippets are read in the background, then the user asks again.
+        const mark = server.backgroundTraces.length;
+        await server.complete(uri, { line: c.line, character: c.character });
+        await server.waitFor(
+          () => server.backgroundTraces.slice(mark).find((t) => t.uri === uri && t.kind === 'otherFiles' && !t.cancelled),
+          `the other files of ${c.id}`,
+          120_000,
+        );
       }
       const traces = server.traces.length;
       const sent = performance.now();

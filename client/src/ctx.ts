@@ -8,6 +8,7 @@ import { createLanguageClient, DOCUMENT_SCHEMES } from './languageClient';
 import { onNotification } from './protocol';
 import { RestartBudget } from './restartBudget';
 import { StatusBar } from './statusBar';
+import { ViewTracker } from './viewTracker';
 
 /**
  * The extension's state: the language client, the log channel, the status bar and everything to
@@ -47,6 +48,7 @@ export class Ctx implements CrashListener {
         this.statusEvents.fire(status);
       }),
       this.client.onDidChangeState(({ newState }) => this.onClientState(newState)),
+      new ViewTracker(this.client),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
         this.statusBar.setCompletionsEnabled(completionsEnabled());

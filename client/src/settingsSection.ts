@@ -23,6 +23,7 @@ export const USER_ONLY_SETTINGS: readonly string[] = [
   'teamServer.latencyBudgetMs',
   'teamServer.summaries',
   'network.allowRemote',
+  'inlineCompletion.clipboardContext',
 ];
 
 /**

@@ -9,11 +9,13 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   BackgroundTraceNotification,
+  ClipboardNotification,
   CompletionTraceNotification,
   ExplainRequest,
   LoadModelRequest,
   StatusNotification,
   SummarizeRequest,
+  ViewedNotification,
   type StatusParams,
 } from '../../common/protocol';
 import { SettingsStore } from './settingsStore';
@@ -24,7 +26,7 @@ import { ModelRuntime } from './model/runtime';
 import { registerModels } from './models/handlers';
 import { ModelsService } from './models/modelsService';
 import { checkedDocumentSync, DidChangeConfiguration, InlineCompletion, onNotification, onRequest, sendNotification } from './protocol';
-import { didChangeConfigurationParams, inlineCompletionParams, noParams } from './params/schemas';
+import { clipboardParams, didChangeConfigurationParams, inlineCompletionParams, noParams, viewedParams } from './params/schemas';
 import { FALLBACK_API_KEY_ENV, TEAM_API_KEY_ENV, takeSecret } from './secrets';
 import { TeamServer } from './team/teamServer';
 import { stateDir } from './stateDir';
@@ -92,6 +94,8 @@ connection.onInitialize((params): InitializeResult => {
   // The benchmark switch comes only from here, never from settings (see BenchmarkCapability).
   completions.benchmark = parseBenchmarkCapability(experimental?.slmAssist?.benchmark);
   if (completions.benchmark) log.info(`Benchmark mode: ${JSON.stringify(completions.benchmark)}`);
+  const folders = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  completions.setWorkspaceFolders(folders);
   void runtime.configure(store.current);
   return {
     capabilities: {
@@ -120,6 +124,13 @@ onRequest(connection, InlineCompletion, inlineCompletionParams, async (params, t
   if (!document) return null;
   return completions.provide(document, params.position, abortSignalOf(token));
 });
+
+onNotification(connection, ViewedNotification, viewedParams, log, (params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (document) completions.viewed(document.uri, document.getText(), document.offsetAt({ line: params.line, character: 0 }));
+});
+
+onNotification(connection, ClipboardNotification, clipboardParams, log, (params) => completions.clipboard(params.text));
 
 onRequest(connection, LoadModelRequest, noParams, async () => {
   await runtime.load();

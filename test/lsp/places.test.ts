@@ -115,6 +115,67 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
     }
   });
 
+  it("other files: a snippet of B goes before A's window only once the user is idle there, read into A's own place, so B stays cached", async function () {
+    // 32 lines of these files are about 600 tokens.
+    const server = await start({}, { otherFilesTokens: 1024 });
+    try {
+      const a = await visit(server, A, 'alpha');
+      // B's fill came after A was seen: B's prompts carry A's snippet.
+      const b = await visit(server, B, 'beta');
+      const inB = await ask(server, B, `${b}true)\nconsole`);
+      assert.equal(inB.trace.otherFiles, 1, JSON.stringify(inB.trace));
+      // Back to A: its prompt is still built without B, as its cached place holds it.
+      const mark = server.backgroundTraces.length;
+      const back = await ask(server, A, `${a}true)\nconsole`);
+      assert.equal(back.trace.otherFiles, 0);
+      assert.equal(back.trace.window, 'full');
+      assert.ok(back.trace.generation!.evaluatedTokens <= 64, `returning to A evaluated ${back.trace.generation!.evaluatedTokens} tokens`);
+      // Idle: B's snippet is read in front of A's window in the background.
+      const refresh = await background(server, 'otherFiles', mark);
+      assert.equal(refresh.uri, A);
+      assert.equal(refresh.cancelled, false);
+      assert.ok(refresh.evaluatedTokens! > 1_000, `the new context and A's window: ${refresh.evaluatedTokens} tokens`);
+      const withB = await ask(server, A, `${a}true)\nconsole.log(2);\nwhile (`);
+      assert.deepEqual(withB.items, [knownContinuations['while (']]);
+      assert.equal(withB.trace.otherFiles, 1);
+      assert.ok(
+        withB.trace.generation!.evaluatedTokens <= 64,
+        `after the refresh A evaluated ${withB.trace.generation!.evaluatedTokens} tokens`,
+      );
+      assert.ok(withB.trace.generation!.promptTokens > back.trace.generation!.promptTokens + 400, "the prompt holds B's snippet");
+      // A's refresh replaced A's own place: B's is still there.
+      const backToB = await ask(server, B, `${b}true)\nconsole.log(3);\nwhile (`);
+      assert.equal(backToB.trace.window, 'full');
+      assert.ok(
+        backToB.trace.generation!.evaluatedTokens <= 64,
+        `returning to B evaluated ${backToB.trace.generation!.evaluatedTokens} tokens`,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a place the editor reports as viewed is a snippet for the other files', async function () {
+    const server = await start({}, { otherFilesTokens: 1024 });
+    try {
+      // B is only looked at (the extension sends slmAssist/viewed), never typed in.
+      await server.open(B, longFile('beta', ''));
+      await server.connection.sendNotification('slmAssist/viewed', { textDocument: { uri: B }, line: 40 });
+      const text = 'function add(a, b) {';
+      await server.open(A, text);
+      const mark = server.backgroundTraces.length;
+      const first = await ask(server, A, text);
+      assert.equal(first.trace.otherFiles, 0);
+      const refresh = await background(server, 'otherFiles', mark);
+      assert.equal(refresh.cancelled, false);
+      const second = await ask(server, A, `${text}\n`);
+      assert.equal(second.trace.otherFiles, 1, JSON.stringify(second.trace));
+      assert.ok(second.trace.generation!.evaluatedTokens <= 8, `evaluated ${second.trace.generation!.evaluatedTokens}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a keystroke during the fill stops it between two batches, and the fill resumes where it stopped', async function () {
     const server = await start();
     try {

@@ -36,6 +36,17 @@ describe('SequencePool: which cached place a prompt runs on', function () {
     assert.equal(fresh.shared, 0);
   });
 
+  it('a prompt replacing an older one (new context before the same window) takes the older one\'s place, not the least recently used', function () {
+    const a = new FakeSequence('a', range(0, 500));
+    const b = new FakeSequence('b', range(1000, 500));
+    const pool = new SequencePool([a, b]);
+    pool.take(range(1000, 500)); // b used last: a is the least recently used
+    const withContext = [...range(7000, 300), ...range(1000, 500)];
+    assert.equal(pool.take(withContext, range(1000, 500)).sequence, b);
+    // Without it, the new prompt would have evicted a.
+    assert.equal(new SequencePool([a, b]).take(withContext).sequence, a);
+  });
+
   it('a prompt sharing only a few marker tokens with a place counts as new', function () {
     const a = new FakeSequence('a', [1, 2, 3, ...range(100, 400)]);
     const b = new FakeSequence('b', []);

@@ -11,6 +11,8 @@ import { CompletionCache } from './cache/completionCache';
 import { type DocumentWindow, documentWindow } from './context/documentWindow';
 import { declineReason } from './context/prefilter';
 import { chooseMiddleStart, flatCopy, type MiddleMemory } from './context/middleStart';
+import { SnippetRing } from './context/snippets';
+import { NO_OTHER_FILES, type Naming, type OtherFilesContext, otherFilesContext, workspaceNaming } from './prompt/otherFiles';
 import { postprocess } from './postprocess/postprocess';
 import { buildPrompt, templates } from './prompt/template';
 
@@ -41,11 +43,20 @@ export const FILL_AFTER_IDLE_MS = 250;
  * token, `npm run bench` with debounce 0); reading a suggestion before accepting it takes longer.
  */
 export const PREFETCH_AFTER_IDLE_MS = 150;
+/**
+ * Idle time before a document's other-file snippets are changed (the user viewed or edited another
+ * file since its prompt was built): the prompt with the new ones is evaluated in the background,
+ * about as long as a new place's, so it waits for a pause longer than one between two words.
+ */
+export const OTHER_FILES_AFTER_IDLE_MS = 1_000;
+/** The clipboard's snippet is noted under this name. */
+export const CLIPBOARD_URI = 'clipboard';
 
-/** One request's prompt: the window it was cut from and where its middle starts. */
+/** One request's prompt: the window it was cut from, where its middle starts, the other files before it. */
 interface Plan {
   window: DocumentWindow;
   middleStart: number;
+  context: OtherFilesContext;
   prompt: number[];
 }
 
@@ -79,6 +90,15 @@ export class CompletionService {
   private readonly full: WindowMemory = { anchors: new Map(), middles: new Map() };
   /** The same for the quick window. */
   private readonly quick: WindowMemory = { anchors: new Map(), middles: new Map() };
+  /** The places the user viewed and edited recently: the other-file context's snippets. */
+  private readonly snippets = new SnippetRing();
+  /**
+   * The other-file context each document's full prompts are built with. It changes only in the
+   * background (a fill, or after {@link OTHER_FILES_AFTER_IDLE_MS} idle), so a keystroke finds its
+   * prompt cached, and returning to a document finds the context its cached place was built with.
+   */
+  private readonly otherFiles = new Map<string, OtherFilesContext>();
+  private naming: Naming = workspaceNaming([]);
   /**
    * Set only by the initialize request's experimental capability (`npm run bench`): fixed-length
    * generations, so every benchmark run does the same work.
@@ -98,9 +118,28 @@ export class CompletionService {
   /** The reason last logged for declining a document, so a user typing there is told once. */
   private readonly declined = new Map<string, string>();
 
-  /** Forgets what is known about a closed document, and stops background work for it. */
+  /** The workspace folders' URIs, which name the files of the other-file context. */
+  setWorkspaceFolders(folders: readonly string[]): void {
+    this.naming = workspaceNaming(folders);
+  }
+
+  /** The user looks at `offset` of a document: a place for other documents' context. */
+  viewed(uri: string, text: string, offset: number): void {
+    if (declineReason(text, offset) === undefined) this.snippets.note(uri, text, offset);
+  }
+
+  /** The clipboard's text changed (sent only with `clipboardContext` on, and checked again here). */
+  clipboard(text: string): void {
+    if (this.settings().inlineCompletion.clipboardContext && !text.includes('\0')) this.snippets.noteText(CLIPBOARD_URI, text);
+  }
+
+  /**
+   * Forgets what is known about a closed document, and stops background work for it. Its snippets
+   * stay: it was viewed recently.
+   */
   forget(uri: string): void {
     if (this.backgroundUri === uri) this.background?.abort();
+    this.otherFiles.delete(uri);
     for (const memory of [this.full, this.quick]) {
       memory.anchors.delete(uri);
       memory.middles.delete(uri);
@@ -118,6 +157,7 @@ export class CompletionService {
   clear(): void {
     this.background?.abort();
     this.cache.clear();
+    this.otherFiles.clear();
     for (const memory of [this.full, this.quick]) {
       memory.anchors.clear();
       memory.middles.clear();
@@ -146,24 +186,34 @@ export class CompletionService {
         this.logDeclined(document.uri, declined);
         return [];
       }
-      const plan = this.plan(engine, text, offset, document.uri, this.full, true);
+      const uri = document.uri;
+      const local = !this.teamFirst();
+      this.snippets.note(uri, text, offset);
+      // Other files go to the local model only, with the context this document's prompts were built with.
+      const context = local ? (this.otherFiles.get(uri) ?? NO_OTHER_FILES) : NO_OTHER_FILES;
+      const plan = this.plan(engine, text, offset, uri, this.full, true, { context });
       // A prompt the cached places do not hold is answered from a short window first; the full one
       // is evaluated in the background, so the next keystrokes find it cached.
-      const local = !this.teamFirst();
       const missing = () => (local ? plan.prompt.length - engine.cachedTokens(plan.prompt) : 0);
-      let cached = this.cache.get(plan.window.prefix, plan.window.suffix);
+      let cached = this.cached(plan);
       let quick: Plan | undefined;
       if (cached === undefined && settings.quickFirstAnswer && missing() > QUICK_ABOVE_TOKENS) {
-        quick = this.plan(engine, text, offset, document.uri, this.quick, true, true);
-        cached = this.cache.get(quick.window.prefix, quick.window.suffix);
+        quick = this.plan(engine, text, offset, uri, this.quick, true, { quick: true });
+        cached = this.cached(quick);
       }
       const used = quick ?? plan;
-      // After the answer: the suggestion that follows it, then (after a quick one) the full window.
+      // After the answer: the suggestion that follows it, then the full window (after a quick answer)
+      // or the other files' new snippets, each with the other files as they are now.
       const background = (completion: string | undefined): void => {
         const steps: BackgroundStep[] = [];
-        if (local && completion) steps.push(this.prefetch(engine, document.uri, text, offset, completion, quick !== undefined));
-        if (quick) steps.push({ kind: 'fill', idleMs: FILL_AFTER_IDLE_MS, job: (signal) => engine.prefill(plan.prompt, signal) });
-        this.startBackground(document.uri, started, steps);
+        if (local && completion) steps.push(this.prefetch(engine, uri, text, offset, completion, used, quick !== undefined));
+        if (local) {
+          const step = quick
+            ? { kind: 'fill' as const, idleMs: FILL_AFTER_IDLE_MS }
+            : { kind: 'otherFiles' as const, idleMs: OTHER_FILES_AFTER_IDLE_MS };
+          steps.push({ ...step, job: (signal) => this.refresh(engine, document, text, offset, plan, signal, quick !== undefined) });
+        }
+        this.startBackground(uri, started, steps);
       };
       if (cached !== undefined) {
         trace.source = 'cache';
@@ -177,9 +227,12 @@ export class CompletionService {
       const { text: raw, backend, ...generation } = result;
       trace.generation = generation;
       trace.backend = backend;
-      if (backend === 'local') trace.window = quick ? 'quick' : 'full';
+      if (backend === 'local') {
+        trace.window = quick ? 'quick' : 'full';
+        trace.otherFiles = used.context.snippets;
+      }
       const completion = this.finish(raw, used.window);
-      if (completion !== undefined) this.cache.set(used.window.prefix, used.window.suffix, completion);
+      if (completion !== undefined) this.store(used, completion);
       background(completion);
       return this.items(completion, position, trace);
     } catch (error) {
@@ -208,11 +261,12 @@ export class CompletionService {
     uri: string,
     memory: WindowMemory,
     commit: boolean,
-    quick = false,
+    { quick = false, context = NO_OTHER_FILES }: { quick?: boolean; context?: OtherFilesContext } = {},
   ): Plan {
     const settings = this.settings().inlineCompletion;
     const countTokens = (s: string): number => engine.tokenize(s).length;
-    const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK);
+    const contextTokens = context.repo.length + context.notes.length;
+    const budget = Math.max(16, engine.info.contextSize - settings.maxTokens - settings.suffixTokens - TEMPLATE_SLACK - contextTokens);
     const anchor = memory.anchors.get(uri);
     const prefixTokens = Math.min(quick ? QUICK_PREFIX_TOKENS : settings.prefixTokens, budget);
     const window = documentWindow(
@@ -232,10 +286,57 @@ export class CompletionService {
       memory.anchors.set(uri, window.prefixStart);
       memory.middles.set(uri, { start: middleStart, suffix: flatCopy(window.suffix) });
     }
-    return { window, middleStart, prompt: this.prompt(engine, window, middleStart) };
+    return { window, middleStart, context, prompt: this.prompt(engine, window, middleStart, context) };
   }
 
-  private prompt(engine: CompletionEngine, window: DocumentWindow, middleStart: number): number[] {
+  /** The suggestion cached for a plan's window with its other files. */
+  private cached(plan: Plan): string | undefined {
+    return this.cache.get(plan.window.prefix, cacheSuffix(plan));
+  }
+
+  private store(plan: Plan, completion: string): void {
+    this.cache.set(plan.window.prefix, cacheSuffix(plan), completion);
+  }
+
+  /**
+   * A document's other-file context as the snippets are now, in the model family's form
+   * (repository-level tokens only in a FIM prompt; comments otherwise).
+   */
+  private freshContext(engine: CompletionEngine, uri: string, languageId: string): OtherFilesContext {
+    const settings = this.settings().inlineCompletion;
+    return otherFilesContext(this.snippets, {
+      uri,
+      languageId,
+      budget: settings.otherFilesTokens,
+      tokenize: (text) => engine.tokenize(text),
+      repo: usesFim(engine, settings.fillInTheMiddle) ? engine.repo : undefined,
+      naming: this.naming,
+    });
+  }
+
+  /**
+   * Background: evaluates the document's full prompt with its other files as they are now, which
+   * become the ones its prompts are built with. After a quick answer (`fill`) always; otherwise
+   * only when the snippets changed, into the place holding the prompt it replaces (so that the other
+   * cached places stay); when they did not, nothing is evaluated (0).
+   */
+  private async refresh(
+    engine: CompletionEngine,
+    document: TextDocument,
+    text: string,
+    offset: number,
+    plan: Plan,
+    signal: AbortSignal,
+    fill: boolean,
+  ): Promise<number> {
+    const context = this.freshContext(engine, document.uri, document.languageId);
+    if (!fill && context.key === plan.context.key) return 0;
+    this.otherFiles.set(document.uri, context);
+    const full = context.key === plan.context.key ? plan : this.plan(engine, text, offset, document.uri, this.full, false, { context });
+    return engine.prefill(full.prompt, signal, fill ? undefined : plan.prompt);
+  }
+
+  private prompt(engine: CompletionEngine, window: DocumentWindow, middleStart: number, context: OtherFilesContext): number[] {
     const settings = this.settings().inlineCompletion;
     const fim = usesFim(engine, settings.fillInTheMiddle) ? engine.fim : undefined;
     const layout = !fim ? 'prefixOnly' : settings.promptLayout === 'appendable' ? 'appendable' : 'psm';
@@ -247,6 +348,8 @@ export class CompletionService {
         prefix: engine.tokenize(window.prefix.slice(0, split)),
         suffix: fim ? engine.tokenize(window.suffix) : [],
         middle: engine.tokenize(window.prefix.slice(split)),
+        repo: context.repo,
+        notes: context.notes,
       },
       fim,
     );
@@ -302,6 +405,7 @@ export class CompletionService {
     text: string,
     offset: number,
     completion: string,
+    shown: Plan,
     quick: boolean,
   ): BackgroundStep {
     return {
@@ -311,10 +415,10 @@ export class CompletionService {
         const next = text.slice(0, offset) + completion + text.slice(offset);
         const cursor = offset + completion.length;
         if (declineReason(next, cursor) !== undefined) return 0;
-        const plan = this.plan(engine, next, cursor, uri, quick ? this.quick : this.full, false, quick);
-        if (this.cache.get(plan.window.prefix, plan.window.suffix) !== undefined) return 0;
+        const plan = this.plan(engine, next, cursor, uri, quick ? this.quick : this.full, false, { quick, context: shown.context });
+        if (this.cached(plan) !== undefined) return 0;
         const result = await engine.generate(plan.prompt, { ...this.options(plan.window, signal), quick });
-        this.cache.set(plan.window.prefix, plan.window.suffix, this.finish(result.text, plan.window) ?? '');
+        this.store(plan, this.finish(result.text, plan.window) ?? '');
         return result.evaluatedTokens;
       },
     };
@@ -374,6 +478,11 @@ export class CompletionService {
     );
     this.onTrace?.(trace);
   }
+}
+
+/** The cache's suffix key: the other files are part of what a suggestion was made from. */
+function cacheSuffix(plan: Plan): string {
+  return plan.context.key ? `${plan.context.key}\0${plan.window.suffix}` : plan.window.suffix;
 }
 
 /** Whether completions use the model's FIM tokens under `inlineCompletion.fillInTheMiddle`. */

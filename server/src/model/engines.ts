@@ -13,6 +13,14 @@ export interface FimTokens {
   middle: number;
 }
 
+/** A model's repository-level tokens (before the FIM prompt: the repository, then one file after another). */
+export interface RepoTokens {
+  repoName: number;
+  fileSep: number;
+  /** Qwen puts a newline after the repository's name; StarCoder2 does not. */
+  newlineAfterName: boolean;
+}
+
 /** Options of one completion generation. */
 export interface GenerateOptions {
   /** Most tokens to generate. */
@@ -60,6 +68,11 @@ export interface CompletionEngine {
    * (an instruct model may carry the tokens without having been trained to fill in the middle).
    */
   readonly fimByDefault: boolean;
+  /**
+   * The model family's repository-level tokens (Qwen2.5-Coder, StarCoder2), for other-file context;
+   * generation stops at them.
+   */
+  readonly repo?: RepoTokens;
   tokenize(text: string): number[];
   /** The text of `tokens`, special tokens (FIM markers) written out, as a prompt for another server. */
   detokenize(tokens: readonly number[]): string;
@@ -72,10 +85,11 @@ export interface CompletionEngine {
   cachedTokens(prompt: readonly number[]): number;
   /**
    * Evaluates `prompt` without generating, into the cached place holding most of it (or the least
-   * recently used one), in batches, stopping between two on the signal; what was evaluated stays
-   * cached. Rejects with AbortedError when stopped. Returns the tokens evaluated.
+   * recently used one, or, given `replacing`, the one holding that older prompt it supersedes), in
+   * batches, stopping between two on the signal; what was evaluated stays cached. Rejects with
+   * AbortedError when stopped. Returns the tokens evaluated.
    */
-  prefill(prompt: readonly number[], signal: AbortSignal): Promise<number>;
+  prefill(prompt: readonly number[], signal: AbortSignal, replacing?: readonly number[]): Promise<number>;
 }
 
 export interface ChatMessage {

@@ -23,6 +23,8 @@ export async function generateOnSequence(
   promptIds: readonly number[],
   options: GenerateOptions,
   pacer?: PrefillPacer,
+  /** Tokens that end the generation as end-of-generation tokens do (another file's separator). */
+  stopTokens: readonly number[] = [],
 ): Promise<GenerateResult> {
   // Token ids come from the model's own tokenizer; node-llama-cpp brands them as Token.
   const prompt = promptIds as Token[];
@@ -46,7 +48,7 @@ export async function generateOnSequence(
       stopReason = 'aborted';
       break;
     }
-    if (!options.ignoreEog && model.isEogToken(token)) {
+    if (!options.ignoreEog && (model.isEogToken(token) || stopTokens.includes(token))) {
       stopReason = 'eog';
       break;
     }

@@ -7,7 +7,8 @@ import type { PriorityGate } from '../util/gate';
 import { Mutex } from '../util/mutex';
 import { chatOnSequence } from './chatOnSequence';
 import { contextOptions, contextSequences, modelLoadOptions } from './contextOptions';
-import type { ChatEngine, CompletionEngine, FimTokens, GenerateResult } from './engines';
+import type { ChatEngine, CompletionEngine, FimTokens, GenerateResult, RepoTokens } from './engines';
+import { repoTokens } from './repoTokens';
 import type { GgufInfo } from './gguf/ggufHeader';
 import { evaluatePrompt } from './evaluatePrompt';
 import { generateOnSequence } from './generateOnSequence';
@@ -51,6 +52,7 @@ export class LoadedModel {
     private readonly chatWrapper: ChatWrapper,
     readonly info: ModelInfo,
     readonly fim: FimTokens | undefined,
+    private readonly repo: RepoTokens | undefined,
     roles: readonly ModelRole[],
     private readonly gate: PriorityGate,
     cachedPlaces: number,
@@ -113,7 +115,8 @@ export class LoadedModel {
             : undefined,
       };
       const { resolveChatWrapper } = await nodeLlamaCpp();
-      return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, roles, gate, settings.cachedPlaces);
+      const repo = fim ? repoTokens(model) : undefined;
+      return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, repo, roles, gate, settings.cachedPlaces);
     } catch (error) {
       await model.dispose();
       throw error;
@@ -135,9 +138,12 @@ export class LoadedModel {
     // (Gemma 3 270M: "{ return { return" instead of "a + b;"); Qwen and SmolLM2 use none.
     const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
     const withBos = (prompt: readonly number[]): readonly number[] => (bos === null ? prompt : [bos, ...prompt]);
+    // A completion ends where another file would begin (llama.cpp ends Qwen's at them, not StarCoder2's).
+    const stopTokens = this.repo ? [this.repo.fileSep, this.repo.repoName] : [];
     return {
       info: this.info,
       fim: this.fim,
+      repo: this.repo,
       fimByDefault: this.info.fimUnused === undefined,
       tokenize: (text) => {
         this.alive();
@@ -151,7 +157,7 @@ export class LoadedModel {
             this.guard(options.signal, (signal) => {
               const tokens = withBos(prompt);
               const run = (sequence: LlamaContextSequence): Promise<GenerateResult> =>
-                generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer);
+                generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer, stopTokens);
               if (!options.quick) return run(places.take(tokens).sequence);
               if (!quickQueue.busy) return quickQueue.run(() => run(quick));
               // A summary is reading on the quick sequence: the least recently used place answers.
@@ -164,11 +170,11 @@ export class LoadedModel {
         return Math.max(0, places.best(tokens).shared - (tokens.length - prompt.length));
       },
       // Background work: it does not hold the gate, so a summary is not held up by it either.
-      prefill: (prompt, signal) =>
+      prefill: (prompt, signal, replacing) =>
         lane.queue.run(() =>
           this.guard(signal, async (signal) => {
             const tokens = withBos(prompt) as Token[];
-            const { sequence } = places.take(tokens);
+            const { sequence } = places.take(tokens, replacing && withBos(replacing));
             const reused = await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal });
             return Math.max(0, tokens.length - 1 - reused);
           }),

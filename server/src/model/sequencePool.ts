@@ -33,30 +33,37 @@ export class SequencePool<S extends CachedSequence> {
 
   /** The sequence holding the longest start of `prompt`, with how many tokens it holds. */
   best(prompt: readonly number[]): { sequence: S; shared: number } {
-    let sequence = this.order[this.order.length - 1];
-    let shared = -1;
+    let best = { sequence: this.order[this.order.length - 1], shared: -1 };
     // From the most recently used down, so a tie goes to the place the user was at last.
     for (let i = this.order.length - 1; i >= 0; i--) {
-      const candidate = this.order[i];
-      const n = Math.min(candidate.compareContextTokens(prompt).firstDifferentIndex, prompt.length);
-      if (n > shared) {
-        sequence = candidate;
-        shared = n;
-      }
+      const n = shared(this.order[i], prompt);
+      if (n > best.shared) best = { sequence: this.order[i], shared: n };
     }
-    return { sequence, shared: Math.max(0, shared) };
+    return { ...best, shared: Math.max(0, best.shared) };
   }
 
   /**
    * The sequence `prompt` should run on, marked as the most recently used: the one holding most of
-   * it, or, when none holds at least {@link MIN_SHARED_TOKENS} of it, the least recently used one
-   * (a new place evicts the oldest).
+   * it, or, when none holds at least {@link MIN_SHARED_TOKENS} of it, the one holding the older
+   * prompt it is `replacing` (the same place with other context before it), or else the least
+   * recently used one (a new place evicts the oldest).
    */
-  take(prompt: readonly number[]): { sequence: S; shared: number } {
+  take(prompt: readonly number[], replacing?: readonly number[]): { sequence: S; shared: number } {
     const found = this.best(prompt);
-    const chosen = found.shared >= Math.min(MIN_SHARED_TOKENS, prompt.length - 1) ? found : { sequence: this.order[0], shared: 0 };
+    const enough = (tokens: readonly number[], n: number): boolean => n >= Math.min(MIN_SHARED_TOKENS, tokens.length - 1);
+    let chosen = enough(prompt, found.shared) ? found : undefined;
+    if (!chosen && replacing) {
+      const old = this.best(replacing);
+      if (enough(replacing, old.shared)) chosen = { sequence: old.sequence, shared: shared(old.sequence, prompt) };
+    }
+    chosen ??= { sequence: this.order[0], shared: shared(this.order[0], prompt) };
     this.order.splice(this.order.indexOf(chosen.sequence), 1);
     this.order.push(chosen.sequence);
     return chosen;
   }
+}
+
+/** How many leading tokens of `prompt` the sequence holds. */
+function shared(sequence: CachedSequence, prompt: readonly number[]): number {
+  return Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length);
 }

@@ -45,6 +45,12 @@ export const didChangeParams = z.object({
   ),
 });
 
+/** `slmAssist/viewed`. */
+export const viewedParams = z.object({ textDocument: textDocumentIdentifier, line: uinteger });
+
+/** `slmAssist/clipboard`: the extension sends at most 32 lines; anything far longer is refused. */
+export const clipboardParams = z.object({ text: z.string().max(1_000_000) });
+
 export const didCloseParams = z.object({ textDocument: textDocumentIdentifier });
 
 export const willSaveParams = z.object({

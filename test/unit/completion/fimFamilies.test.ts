@@ -3,6 +3,9 @@ import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { FIM_TOKEN_TEXTS } from '../../../server/src/model/gguf/architectures';
 import { fimFamilies, type FimFamily, type FimFamilyName } from '../../../server/src/completion/prompt/fimFamilies';
 import { buildPrompt, templates } from '../../../server/src/completion/prompt/template';
+import { SnippetRing } from '../../../server/src/completion/context/snippets';
+import { otherFilesContext, workspaceNaming } from '../../../server/src/completion/prompt/otherFiles';
+import { repoTokens } from '../../../server/src/model/repoTokens';
 import { ensureModel, realVocabFile, type RealVocabName } from '../../modelgen/index';
 
 describe('FIM families: markers as llama.cpp recognises them (no model)', () => {
@@ -79,11 +82,41 @@ describe('FIM families on real vocabularies', function () {
         const model = models.get(name)!;
         for (const text of [family.repoName!, family.fileSep!]) assert.equal(model.isEogToken(single(model, text)), eog, text);
       });
+
+      it(`${name} (${source}): other files go before the FIM prompt in the family's repository layout`, () => {
+        const model = models.get(name)!;
+        const repo = repoTokens(model);
+        assert.deepEqual(repo, {
+          repoName: single(model, family.repoName!),
+          fileSep: single(model, family.fileSep!),
+          newlineAfterName: name === 'qwen2.5-coder',
+        });
+        const ring = new SnippetRing();
+        const helper = 'export function area(r: number): number {\n  return Math.PI * r * r;\n}\n';
+        ring.note('file:///work/app/src/geometry.ts', helper, 0);
+        const context = otherFilesContext(ring, {
+          uri: 'file:///work/app/src/main.ts',
+          languageId: 'typescript',
+          budget: 512,
+          tokenize: (text) => model.tokenize(text),
+          repo,
+          naming: workspaceNaming(['file:///work/app']),
+        });
+        const fim = { prefix: single(model, family.prefix), suffix: single(model, family.suffix), middle: single(model, family.middle) };
+        const prompt = buildPrompt(templates.psm, { prefix: model.tokenize('area('), suffix: [], repo: context.repo }, fim);
+        const nl = name === 'qwen2.5-coder' ? '\n' : '';
+        assert.equal(
+          model.detokenize(prompt as Token[], true),
+          `${family.repoName}app${nl}${family.fileSep}src/geometry.ts\n${helper}${family.fileSep}src/main.ts\n${family.prefix}area(${family.suffix}${family.middle}`,
+        );
+        assert.equal(context.snippets, 1);
+      });
     }
   }
 
   it('the families without repository-level tokens have none in their vocabulary either', () => {
     const deepseek = models.get('deepseek-coder')!;
+    assert.equal(repoTokens(deepseek), undefined);
     for (const text of ['<|repo_name|>', '<repo_name>', '<|file_sep|>', '<file_sep>'])
       assert.ok(deepseek.tokenize(text, true).length > 1, text);
   });

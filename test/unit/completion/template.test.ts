@@ -6,12 +6,16 @@ const parts = { prefix: [1, 2, 3], suffix: [7, 8] };
 
 describe('prompt templates', () => {
   it('psm puts <fim_prefix> prefix <fim_suffix> suffix <fim_middle>', () => {
-    assert.deepEqual(templates.psm, ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle']);
     assert.deepEqual(buildPrompt(templates.psm, parts, fim), [900, 1, 2, 3, 901, 7, 8, 902]);
   });
 
+  it('puts other files before <fim_prefix> in the repository form and after it in the comment form', () => {
+    assert.deepEqual(buildPrompt(templates.psm, { ...parts, repo: [50, 51] }, fim), [50, 51, 900, 1, 2, 3, 901, 7, 8, 902]);
+    assert.deepEqual(buildPrompt(templates.appendable, { ...parts, middle: [4], notes: [60] }, fim), [900, 60, 1, 2, 3, 901, 7, 8, 902, 4]);
+    assert.deepEqual(buildPrompt(templates.prefixOnly, { ...parts, notes: [60, 61] }), [60, 61, 1, 2, 3]);
+  });
+
   it('prefixOnly is the prefix alone and needs no FIM tokens', () => {
-    assert.deepEqual(templates.prefixOnly, ['prefix']);
     assert.deepEqual(buildPrompt(templates.prefixOnly, parts), [1, 2, 3]);
   });
 

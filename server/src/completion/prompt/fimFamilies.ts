@@ -24,6 +24,8 @@ export interface FimFamily {
    * StarCoder2's: a StarCoder2 prompt with repository context must stop at it itself.
    */
   fileSep?: string;
+  /** Whether the repository's name ends with a newline (Qwen's layout; StarCoder2's has none). */
+  newlineAfterName?: boolean;
 }
 
 export type FimFamilyName = 'qwen2.5-coder' | 'starcoder2' | 'deepseek-coder' | 'codellama';
@@ -37,6 +39,7 @@ export const fimFamilies: Record<FimFamilyName, FimFamily> = {
     pad: '<|fim_pad|>',
     repoName: '<|repo_name|>',
     fileSep: '<|file_sep|>',
+    newlineAfterName: true,
   },
   starcoder2: {
     models: 'StarCoder, StarCoder2',
@@ -46,6 +49,7 @@ export const fimFamilies: Record<FimFamilyName, FimFamily> = {
     pad: '<fim_pad>',
     repoName: '<repo_name>',
     fileSep: '<file_sep>',
+    newlineAfterName: false,
   },
   'deepseek-coder': {
     models: 'DeepSeek-Coder (1.x)',

@@ -8,9 +8,10 @@ import type { FimTokens } from '../../model/engines';
 /**
  * One piece of a prompt: a FIM marker token, or tokenized text: `prefix` before the middle, `suffix`
  * after the cursor, `middle` the start of the middle that is already written (from where the middle
- * starts up to the cursor).
+ * starts up to the cursor). Other files (see `otherFiles.ts`): `repo` before everything, in the
+ * repository-level form; `notes` at the start of the prefix, in the comment form.
  */
-export type Segment = 'fimPrefix' | 'fimSuffix' | 'fimMiddle' | 'prefix' | 'suffix' | 'middle';
+export type Segment = 'fimPrefix' | 'fimSuffix' | 'fimMiddle' | 'prefix' | 'suffix' | 'middle' | 'repo' | 'notes';
 
 /** Names of the known layouts. */
 export type TemplateName = 'psm' | 'appendable' | 'prefixOnly';
@@ -23,9 +24,9 @@ export type TemplateName = 'psm' | 'appendable' | 'prefixOnly';
  * without FIM tokens.
  */
 export const templates: Record<TemplateName, readonly Segment[]> = {
-  psm: ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle'],
-  appendable: ['fimPrefix', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle', 'middle'],
-  prefixOnly: ['prefix'],
+  psm: ['repo', 'fimPrefix', 'notes', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle'],
+  appendable: ['repo', 'fimPrefix', 'notes', 'prefix', 'fimSuffix', 'suffix', 'fimMiddle', 'middle'],
+  prefixOnly: ['notes', 'prefix'],
 };
 
 export type { FimTokens };
@@ -37,7 +38,7 @@ export type { FimTokens };
  */
 export function buildPrompt(
   template: readonly Segment[],
-  parts: { prefix: number[]; suffix: number[]; middle?: number[] },
+  parts: { prefix: number[]; suffix: number[]; middle?: number[]; repo?: number[]; notes?: number[] },
   fim?: FimTokens,
 ): number[] {
   const prompt: number[] = [];
@@ -50,7 +51,9 @@ export function buildPrompt(
         pushAll(prompt, parts.suffix);
         break;
       case 'middle':
-        pushAll(prompt, parts.middle ?? []);
+      case 'repo':
+      case 'notes':
+        pushAll(prompt, parts[segment] ?? []);
         break;
       case 'fimPrefix':
       case 'fimSuffix':
