@@ -36,7 +36,7 @@ describe('SequencePool: which cached place a prompt runs on', function () {
     assert.equal(fresh.shared, 0);
   });
 
-  it('a prompt replacing an older one (new context before the same window) takes the older one\'s place, not the least recently used', function () {
+  it("a prompt replacing an older one (new context before the same window) takes the older one's place, not the least recently used", function () {
     const a = new FakeSequence('a', range(0, 500));
     const b = new FakeSequence('b', range(1000, 500));
     const pool = new SequencePool([a, b]);
