@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     const mine = spec.real ? spread(cases, Math.min(spec.cases ?? cases.length, cases.length)) : speedCases;
     for (const layout of spec.layouts) {
       const t = performance.now();
+      const name = args.has('other-files') ? `${layout.name}, other files ${otherFilesTokens}` : layout.name;
       const {
         status,
         loadMs,
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
         path,
         {
           ...layout,
-          name: args.has('other-files') ? `${layout.name}, other files ${otherFilesTokens}` : layout.name,
+          name,
           inlineCompletion: { prefixTokens, maxTokens, quickFirstAnswer, otherFilesTokens, ...layout.inlineCompletion },
         },
         mine,
@@ -165,14 +166,14 @@ async function main(): Promise<void> {
       );
       const metrics = summarizeRun(
         spec.name,
-        layout.name,
+        name,
         status.model?.fim === true && layout.inlineCompletion.fillInTheMiddle !== 'off',
         spec.real,
         mine,
         caseRuns,
         loadMs,
       );
-      console.log(`${spec.name}, ${layout.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      console.log(`${spec.name}, ${name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
       runs.push(metrics);
     }
     if (spec.real && specCount > 0) {

@@ -36,15 +36,20 @@ describe('SequencePool: which cached place a prompt runs on', function () {
     assert.equal(fresh.shared, 0);
   });
 
-  it("a prompt replacing an older one (new context before the same window) takes the older one's place, not the least recently used", function () {
+  it("a prompt replacing an older one (new context before the same window) is read aside, then takes the older one's place", function () {
     const a = new FakeSequence('a', range(0, 500));
     const b = new FakeSequence('b', range(1000, 500));
+    const scratch = new FakeSequence('scratch');
     const pool = new SequencePool([a, b]);
     pool.take(range(1000, 500)); // b used last: a is the least recently used
-    const withContext = [...range(7000, 300), ...range(1000, 500)];
-    assert.equal(pool.take(withContext, range(1000, 500)).sequence, b);
-    // Without it, the new prompt would have evicted a.
-    assert.equal(new SequencePool([a, b]).take(withContext).sequence, a);
+    assert.equal(pool.holding(range(1000, 500)), b);
+    assert.equal(pool.holding(range(9000, 500)), undefined);
+    scratch.tokens = [...range(7000, 300), ...range(1000, 500)];
+    pool.replace(b, scratch);
+    // a stays; the next new place evicts a, since scratch is now the most recent.
+    assert.equal(pool.best(scratch.tokens).sequence, scratch);
+    assert.equal(pool.take(range(5000, 400)).sequence, a);
+    assert.throws(() => pool.replace(b, a), /not in the pool/);
   });
 
   it('a prompt sharing only a few marker tokens with a place counts as new', function () {

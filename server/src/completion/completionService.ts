@@ -316,9 +316,12 @@ export class CompletionService {
 
   /**
    * Background: evaluates the document's full prompt with its other files as they are now, which
-   * become the ones its prompts are built with. After a quick answer (`fill`) always; otherwise
-   * only when the snippets changed, into the place holding the prompt it replaces (so that the other
-   * cached places stay); when they did not, nothing is evaluated (0).
+   * become the ones its prompts are built with. After a quick answer (`fill`) always, and they are
+   * used from the start (the fill's place holds nothing of the document yet). Otherwise only when
+   * other places were viewed since (a snippet's edits alone wait for the next fill), and they are
+   * used once read: the prompt is read beside the place holding the old one, which it then
+   * replaces, so a stop half-way leaves the document's cached prompt as it was. Returns the tokens
+   * evaluated (0: nothing changed).
    */
   private async refresh(
     engine: CompletionEngine,
@@ -330,10 +333,15 @@ export class CompletionService {
     fill: boolean,
   ): Promise<number> {
     const context = this.freshContext(engine, document.uri, document.languageId);
-    if (!fill && context.key === plan.context.key) return 0;
-    this.otherFiles.set(document.uri, context);
+    if (!fill && context.places === plan.context.places) return 0;
     const full = context.key === plan.context.key ? plan : this.plan(engine, text, offset, document.uri, this.full, false, { context });
-    return engine.prefill(full.prompt, signal, fill ? undefined : plan.prompt);
+    if (fill) {
+      this.otherFiles.set(document.uri, context);
+      return engine.prefill(full.prompt, signal);
+    }
+    const evaluated = await engine.prefill(full.prompt, signal, plan.prompt);
+    this.otherFiles.set(document.uri, context);
+    return evaluated;
   }
 
   private prompt(engine: CompletionEngine, window: DocumentWindow, middleStart: number, context: OtherFilesContext): number[] {

@@ -131,8 +131,8 @@ export class LoadedModel {
   completionEngine(): CompletionEngine {
     this.alive();
     const lane = this.lane('completion');
-    const { places, quick, quickQueue } = lane;
-    if (!places || !quick || !quickQueue) throw new Error('the completion lane has no cached places');
+    const { places, quickQueue } = lane;
+    if (!places || !lane.quick || !quickQueue) throw new Error('the completion lane has no cached places');
     const model = this.model;
     // Models trained with a beginning-of-sequence token (Gemma, Llama) write nonsense without it
     // (Gemma 3 270M: "{ return { return" instead of "a + b;"); Qwen and SmolLM2 use none.
@@ -159,7 +159,7 @@ export class LoadedModel {
               const run = (sequence: LlamaContextSequence): Promise<GenerateResult> =>
                 generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer, stopTokens);
               if (!options.quick) return run(places.take(tokens).sequence);
-              if (!quickQueue.busy) return quickQueue.run(() => run(quick));
+              if (!quickQueue.busy) return quickQueue.run(() => run(lane.quick!));
               // A summary is reading on the quick sequence: the least recently used place answers.
               return run(places.take(tokens).sequence);
             }),
@@ -174,9 +174,26 @@ export class LoadedModel {
         lane.queue.run(() =>
           this.guard(signal, async (signal) => {
             const tokens = withBos(prompt) as Token[];
-            const { sequence } = places.take(tokens, replacing && withBos(replacing));
-            const reused = await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal });
-            return Math.max(0, tokens.length - 1 - reused);
+            const evaluate = async (sequence: LlamaContextSequence, beforeBatch?: () => Promise<void>): Promise<number> =>
+              Math.max(0, tokens.length - 1 - (await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal, beforeBatch })));
+            const old = replacing && places.holding(withBos(replacing));
+            if (!old) return evaluate(places.take(tokens).sequence);
+            // A summary reads on the quick sequence: try again at the next pause.
+            if (quickQueue.busy) throw new AbortedError();
+            // The new prompt replaces the one `old` holds: it is read on the quick sequence, which
+            // then takes old's place, so a stop half-way loses no cached place.
+            return quickQueue.run(async () => {
+              const scratch = lane.quick!;
+              // A summary waiting for the quick sequence goes first: this is background work.
+              const evaluated = await evaluate(scratch, async () => {
+                if (quickQueue.waiting) throw new AbortedError();
+              });
+              places.replace(old, scratch);
+              lane.quick = old;
+              const chat = this.lanes.get('chat');
+              if (chat?.sequence === scratch) chat.sequence = old;
+              return evaluated;
+            });
           }),
         ),
     };

@@ -44,23 +44,38 @@ export class SequencePool<S extends CachedSequence> {
 
   /**
    * The sequence `prompt` should run on, marked as the most recently used: the one holding most of
-   * it, or, when none holds at least {@link MIN_SHARED_TOKENS} of it, the one holding the older
-   * prompt it is `replacing` (the same place with other context before it), or else the least
-   * recently used one (a new place evicts the oldest).
+   * it, or, when none holds at least {@link MIN_SHARED_TOKENS} of it, the least recently used one
+   * (a new place evicts the oldest).
    */
-  take(prompt: readonly number[], replacing?: readonly number[]): { sequence: S; shared: number } {
+  take(prompt: readonly number[]): { sequence: S; shared: number } {
     const found = this.best(prompt);
-    const enough = (tokens: readonly number[], n: number): boolean => n >= Math.min(MIN_SHARED_TOKENS, tokens.length - 1);
-    let chosen = enough(prompt, found.shared) ? found : undefined;
-    if (!chosen && replacing) {
-      const old = this.best(replacing);
-      if (enough(replacing, old.shared)) chosen = { sequence: old.sequence, shared: shared(old.sequence, prompt) };
-    }
-    chosen ??= { sequence: this.order[0], shared: shared(this.order[0], prompt) };
+    const chosen = enough(prompt, found.shared) ? found : { sequence: this.order[0], shared: shared(this.order[0], prompt) };
     this.order.splice(this.order.indexOf(chosen.sequence), 1);
     this.order.push(chosen.sequence);
     return chosen;
   }
+
+  /** The place holding (at least {@link MIN_SHARED_TOKENS} of) `prompt`, if one does. */
+  holding(prompt: readonly number[]): S | undefined {
+    const found = this.best(prompt);
+    return enough(prompt, found.shared) ? found.sequence : undefined;
+  }
+
+  /**
+   * Puts `next` (a sequence outside the pool) where `old` was, as the most recently used: it holds
+   * what replaces old's prompt. `old` leaves the pool.
+   */
+  replace(old: S, next: S): void {
+    const at = this.order.indexOf(old);
+    if (at === -1) throw new Error('replace: the sequence is not in the pool');
+    this.order.splice(at, 1);
+    this.order.push(next);
+  }
+}
+
+/** Whether `n` shared tokens make a prompt's place: {@link MIN_SHARED_TOKENS}, or all but its last token. */
+function enough(prompt: readonly number[], n: number): boolean {
+  return n >= Math.min(MIN_SHARED_TOKENS, prompt.length - 1);
 }
 
 /** How many leading tokens of `prompt` the sequence holds. */

@@ -12,6 +12,11 @@ export class Mutex {
     return this.jobs > 0;
   }
 
+  /** Whether a job waits behind the one running. */
+  get waiting(): boolean {
+    return this.jobs > 1;
+  }
+
   run<T>(job: () => Promise<T>): Promise<T> {
     this.jobs++;
     const result = this.tail.then(job).finally(() => this.jobs--);

@@ -97,13 +97,18 @@ describe('other-file context', () => {
     assert.deepEqual(both.repo, []);
   });
 
-  it('the key changes when a chosen snippet is edited, and only then', () => {
+  it('the key changes when a chosen snippet is edited, and only then; its places when another place is viewed', () => {
     const ring = new SnippetRing();
     ring.note('file:///work/app/b.ts', file('b', 20), 0);
     const before = otherFilesContext(ring, { ...request, budget: 10_000 });
     assert.equal(otherFilesContext(ring, { ...request, budget: 10_000 }).key, before.key);
     ring.note('file:///work/app/b.ts', file('b', 20).replace('b1 = 1', 'b1 = 2'), 0);
-    assert.notEqual(otherFilesContext(ring, { ...request, budget: 10_000 }).key, before.key);
+    const after = otherFilesContext(ring, { ...request, budget: 10_000 });
+    assert.notEqual(after.key, before.key);
+    // Still the same place: a document's context is not read again for an edit alone.
+    assert.equal(after.places, before.places);
+    ring.note('file:///work/app/c.ts', file('c', 20), 0);
+    assert.notEqual(otherFilesContext(ring, { ...request, budget: 10_000 }).places, before.places);
   });
 
   it('is empty with a budget of 0, for languages without line comments, and with nothing viewed', () => {

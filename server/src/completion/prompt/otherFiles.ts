@@ -20,6 +20,8 @@ export type { RepoTokens };
 export interface OtherFilesContext {
   /** The snippets and their versions: equal keys mean equal tokens. */
   key: string;
+  /** The snippets alone (their slots), whatever their versions: which places the context shows. */
+  places: string;
   /** Before the FIM prompt (repository-level tokens); empty for the comment form. */
   repo: number[];
   /** At the start of the prefix (the comment form); empty for the repository form. */
@@ -28,7 +30,7 @@ export interface OtherFilesContext {
   snippets: number;
 }
 
-export const NO_OTHER_FILES: OtherFilesContext = { key: '', repo: [], notes: [], snippets: 0 };
+export const NO_OTHER_FILES: OtherFilesContext = { key: '', places: '', repo: [], notes: [], snippets: 0 };
 
 /** Line comment starts by LSP language id. */
 const LINE_COMMENTS: Record<string, string> = {
@@ -129,6 +131,7 @@ export function otherFilesContext(ring: SnippetRing, request: OtherFilesRequest)
   const body = chosen.flatMap(tokensOf);
   return {
     key: chosen.map((s) => `${s.id}.${s.version}`).join(','),
+    places: chosen.map((s) => s.id).join(','),
     repo: repo ? [...head, ...body, ...tail] : [],
     notes: repo ? [] : body,
     snippets: chosen.length,
