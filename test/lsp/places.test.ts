@@ -115,7 +115,7 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
     }
   });
 
-  it("other files: a snippet of B goes before A's window only once the user is idle there, read into A's own place, so B stays cached", async function () {
+  it("other files: a snippet of B goes before A's window only once the user is idle there, read beside A's place, which it then replaces, so B stays cached", async function () {
     // 32 lines of these files are about 600 tokens.
     const server = await start({}, { otherFilesTokens: 1024 });
     try {

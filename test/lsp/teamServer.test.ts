@@ -67,6 +67,30 @@ describe('team server', function () {
     }
   });
 
+  it('snippets of other files the user viewed stay on this machine: the team server gets the text around the cursor only', async function () {
+    const server = await LspClient.start({ initializationOptions: settings({ api: 'llamaServer' }) });
+    try {
+      const other = Array.from({ length: 20 }, (_, i) => `const privateHelper${i} = ${i};`).join('\n');
+      await server.open('file:///work/other.ts', other);
+      await server.connection.sendNotification('slmAssist/viewed', { textDocument: { uri: 'file:///work/other.ts' }, line: 10 });
+      // Twice: the second request comes after the first one's background work would have had its turn.
+      await completeConsole(server);
+      await server.replace('file:///work/a.ts', 'console;\n');
+      await server.complete('file:///work/a.ts', endOf('console;\n'));
+      assert.equal(team.requests.length, 2);
+      for (const request of team.requests) {
+        const fim = team.llamaModel.tokens.infill;
+        const text = team.llamaModel.detokenize(
+          (request.tokens ?? []).filter((t) => t !== fim.prefix && t !== fim.suffix && t !== fim.middle),
+        );
+        assert.ok(!text.includes('privateHelper'), text);
+        assert.ok(text.startsWith('console'), text);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('llamaServer: prompts of consecutive keystrokes extend each other, so the server reuses its cached prefix', async function () {
     const server = await LspClient.start({ initializationOptions: settings({}) });
     try {
