@@ -328,6 +328,19 @@ const p = (values: Array<number | undefined>, q: number): number =>
     q,
   );
 
+/** What the other-file context did in a scenario: answers that carried snippets, and the background reads of new ones. */
+function otherFiles(sc: ScenarioPair): string {
+  const answered = sc.ours.requests.filter((r) => r.responseMs !== undefined && r.source === 'model');
+  const carried = answered.filter((r) => (r.otherFiles ?? 0) > 0).length;
+  const reads = (sc.ours.background ?? []).filter((t) => t.kind === 'otherFiles' && (t.cancelled || (t.evaluatedTokens ?? 0) > 0));
+  const done = reads.filter((t) => !t.cancelled);
+  return (
+    `other files: ${carried} of ${answered.length} model answers with snippets, ${done.length} reads of new snippets done` +
+    (done.length ? ` (${done.map((t) => t.evaluatedTokens).join(', ')} tokens)` : '') +
+    `, ${reads.length - done.length} stopped by a keystroke`
+  );
+}
+
 /** A scenario's line of the table and its targets. */
 function describeScenario(sc: ScenarioPair): {
   title: string;
@@ -417,7 +430,7 @@ function describeScenario(sc: ScenarioPair): {
           50,
         ),
         0.3,
-        ` (returns: ${returns.map(({ r }) => ms(r.responseMs ?? NaN)).join(', ')})`,
+        ` (returns: ${returns.map(({ r }) => ms(r.responseMs ?? NaN)).join(', ')}; ${otherFiles(sc)})`,
       );
     }
     case 'accept': {

@@ -1,3 +1,4 @@
+import type { BackgroundTrace } from '../common/protocol';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { seededRandom } from '../test/support/seededRandom';
 import { LspClient } from '../test/lsp/harness';
@@ -130,6 +131,8 @@ export interface ScenarioRequest {
   window?: string;
   promptTokens?: number;
   evaluatedTokens?: number;
+  /** Snippets of other files in its prompt. */
+  otherFiles?: number;
   /** What the keystroke inserted. */
   text: string;
 }
@@ -139,6 +142,8 @@ export interface ScenarioResult {
   label: string;
   requests: ScenarioRequest[];
   peakRssBytes?: number;
+  /** The server's background work (fills, prefetches, other-file reads); none for the reference. */
+  background?: BackgroundTrace[];
 }
 
 /**
@@ -203,6 +208,7 @@ export async function runScenarioOnServer(options: {
         request.window = trace.window;
         request.promptTokens = trace.generation?.promptTokens;
         request.evaluatedTokens = trace.generation?.evaluatedTokens;
+        request.otherFiles = trace.otherFiles;
         if (items[0]) lastSuggestion = items[0];
       });
       pending = { cancel, answered };
@@ -218,7 +224,14 @@ export async function runScenarioOnServer(options: {
       keystroke = next;
     }
     await Promise.all(all);
-    return { name: scenario.name, label: 'slm-assist', requests, accepted, peakRssBytes: memory(server.process.pid!).peak };
+    return {
+      name: scenario.name,
+      label: 'slm-assist',
+      requests,
+      accepted,
+      peakRssBytes: memory(server.process.pid!).peak,
+      background: [...server.backgroundTraces],
+    };
   } finally {
     await server.stop();
   }
