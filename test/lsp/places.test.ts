@@ -120,10 +120,21 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
     const server = await start({}, { otherFilesTokens: 1024 });
     try {
       const a = await visit(server, A, 'alpha');
-      // B's fill came after A was seen: B's prompts carry A's snippet.
+      // B's fill reads B's window alone (as fast as without other files); A's snippet is read
+      // after it, while the user is still idle, and B's prompts carry it from then on.
+      const mark0 = server.backgroundTraces.length;
       const b = await visit(server, B, 'beta');
+      const first = await server.waitFor(
+        () => server.backgroundTraces.slice(mark0).find((t) => t.kind === 'otherFiles' && t.uri === B && !t.cancelled),
+        "the read of A's snippet into B",
+      );
+      assert.ok(first.evaluatedTokens! > 1_000, `A's snippet and B's window: ${first.evaluatedTokens} tokens`);
       const inB = await ask(server, B, `${b}true)\nconsole`);
       assert.equal(inB.trace.otherFiles, 1, JSON.stringify(inB.trace));
+      assert.ok(
+        inB.trace.generation!.evaluatedTokens <= 64,
+        `with A's snippet B evaluated ${inB.trace.generation!.evaluatedTokens} tokens`,
+      );
       // Back to A: its prompt is still built without B, as its cached place holds it.
       const mark = server.backgroundTraces.length;
       const back = await ask(server, A, `${a}true)\nconsole`);
@@ -131,9 +142,10 @@ describe('moves and file switches: quick first answers, cached places, prefetch'
       assert.equal(back.trace.window, 'full');
       assert.ok(back.trace.generation!.evaluatedTokens <= 64, `returning to A evaluated ${back.trace.generation!.evaluatedTokens} tokens`);
       // Idle: B's snippet is read in front of A's window in the background.
-      const refresh = await background(server, 'otherFiles', mark);
-      assert.equal(refresh.uri, A);
-      assert.equal(refresh.cancelled, false);
+      const refresh = await server.waitFor(
+        () => server.backgroundTraces.slice(mark).find((t) => t.kind === 'otherFiles' && t.uri === A && !t.cancelled),
+        "the read of B's snippet into A",
+      );
       assert.ok(refresh.evaluatedTokens! > 1_000, `the new context and A's window: ${refresh.evaluatedTokens} tokens`);
       const withB = await ask(server, A, `${a}true)\nconsole.log(2);\nwhile (`);
       assert.deepEqual(withB.items, [knownContinuations['while (']]);

@@ -208,10 +208,14 @@ export class CompletionService {
         const steps: BackgroundStep[] = [];
         if (local && completion) steps.push(this.prefetch(engine, uri, text, offset, completion, used, quick !== undefined));
         if (local) {
-          const step = quick
-            ? { kind: 'fill' as const, idleMs: FILL_AFTER_IDLE_MS }
-            : { kind: 'otherFiles' as const, idleMs: OTHER_FILES_AFTER_IDLE_MS };
-          steps.push({ ...step, job: (signal) => this.refresh(engine, document, text, offset, plan, signal, quick !== undefined) });
+          // The fill reads the full window with the snippets the document's prompts were built with,
+          // so that it resumes where a keystroke stopped it; new snippets come after it.
+          if (quick) steps.push({ kind: 'fill', idleMs: FILL_AFTER_IDLE_MS, job: (signal) => engine.prefill(plan.prompt, signal) });
+          steps.push({
+            kind: 'otherFiles',
+            idleMs: OTHER_FILES_AFTER_IDLE_MS,
+            job: (signal) => this.readOtherFiles(engine, document, text, offset, plan, signal),
+          });
         }
         this.startBackground(uri, started, steps);
       };
@@ -315,31 +319,25 @@ export class CompletionService {
   }
 
   /**
-   * Background: evaluates the document's full prompt with its other files as they are now, which
-   * become the ones its prompts are built with. After a quick answer (`fill`) always, and they are
-   * used from the start (the fill's place holds nothing of the document yet). Otherwise only when
-   * other places were viewed since (a snippet's edits alone wait for the next fill), and they are
-   * used once read: the prompt is read beside the place holding the old one, which it then
-   * replaces, so a stop half-way leaves the document's cached prompt as it was. Returns the tokens
-   * evaluated (0: nothing changed).
+   * Background, after the full window is cached: when other places were viewed since the document's
+   * prompts were built (a snippet's edits alone do not count: its new text comes with the next new
+   * places), its full prompt is read with the snippets as they are now, beside the place holding
+   * the old one, which it then replaces; only then do its prompts use them. A keystroke half-way
+   * leaves the cached prompt as it was, and the next pause goes on from where it stopped. Returns
+   * the tokens evaluated (0: nothing changed).
    */
-  private async refresh(
+  private async readOtherFiles(
     engine: CompletionEngine,
     document: TextDocument,
     text: string,
     offset: number,
     plan: Plan,
     signal: AbortSignal,
-    fill: boolean,
   ): Promise<number> {
     const context = this.freshContext(engine, document.uri, document.languageId);
-    if (!fill && context.places === plan.context.places) return 0;
-    const full = context.key === plan.context.key ? plan : this.plan(engine, text, offset, document.uri, this.full, false, { context });
-    if (fill) {
-      this.otherFiles.set(document.uri, context);
-      return engine.prefill(full.prompt, signal);
-    }
-    const evaluated = await engine.prefill(full.prompt, signal, plan.prompt);
+    if (context.places === plan.context.places) return 0;
+    const next = this.plan(engine, text, offset, document.uri, this.full, false, { context });
+    const evaluated = await engine.prefill(next.prompt, signal, plan.prompt);
     this.otherFiles.set(document.uri, context);
     return evaluated;
   }
