@@ -44,9 +44,9 @@ export const FILL_AFTER_IDLE_MS = 250;
  */
 export const PREFETCH_AFTER_IDLE_MS = 150;
 /**
- * Idle time before a document's other-file snippets are changed (the user viewed or edited another
- * file since its prompt was built): the prompt with the new ones is evaluated in the background,
- * about as long as a new place's, so it waits for a pause longer than one between two words.
+ * Idle time before a document's prompt is read again with new other-file snippets (the user viewed
+ * other places since it was built): about as much work as a new place's fill, so it waits for a
+ * pause longer than one between two words.
  */
 export const OTHER_FILES_AFTER_IDLE_MS = 1_000;
 /** The clipboard's snippet is noted under this name. */
@@ -93,9 +93,10 @@ export class CompletionService {
   /** The places the user viewed and edited recently: the other-file context's snippets. */
   private readonly snippets = new SnippetRing();
   /**
-   * The other-file context each document's full prompts are built with. It changes only in the
-   * background (a fill, or after {@link OTHER_FILES_AFTER_IDLE_MS} idle), so a keystroke finds its
-   * prompt cached, and returning to a document finds the context its cached place was built with.
+   * The other-file context each document's full prompts are built with. It changes only once the
+   * prompt with new snippets has been read in the background (after {@link OTHER_FILES_AFTER_IDLE_MS}
+   * idle), so a keystroke finds its prompt cached, and returning to a document finds the context
+   * its cached place was built with.
    */
   private readonly otherFiles = new Map<string, OtherFilesContext>();
   private naming: Naming = workspaceNaming([]);
@@ -202,8 +203,8 @@ export class CompletionService {
         cached = this.cached(quick);
       }
       const used = quick ?? plan;
-      // After the answer: the suggestion that follows it, then the full window (after a quick answer)
-      // or the other files' new snippets, each with the other files as they are now.
+      // After the answer: the suggestion that follows it, the full window (after a quick answer),
+      // then the prompt with new other-file snippets, if other places were viewed since.
       const background = (completion: string | undefined): void => {
         const steps: BackgroundStep[] = [];
         if (local && completion) steps.push(this.prefetch(engine, uri, text, offset, completion, used, quick !== undefined));
