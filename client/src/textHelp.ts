@@ -10,7 +10,7 @@ import {
 import { ExplainRequest, SummarizeRequest, type TextHelpParams, type TextHelpPartial, type TextHelpResult } from '../../common/protocol';
 import { AnswerPanel, type AnswerRun } from './answerPanel';
 import { answerTitle, isCancelledError, progressMessage, textHelpErrorMessage, type TextHelpKind } from './answerView';
-import { commentSyntaxFor, formatAsComment } from './commentSyntax';
+import { commentSyntaxFor, formatAsComment } from '../../common/commentSyntax';
 import type { Ctx } from './ctx';
 import { DOCUMENT_SCHEMES } from './languageClient';
 import { sendRequest } from './protocol';

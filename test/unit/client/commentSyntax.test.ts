@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { COMMENT_SYNTAX, commentSyntaxFor, formatAsComment, wrapLine } from '../../../client/src/commentSyntax';
+import { COMMENT_SYNTAX, commentSyntaxFor, formatAsComment, wrapLine } from '../../../common/commentSyntax';
 
 describe('commentSyntax', () => {
   it('knows the line comment of the common languages', () => {

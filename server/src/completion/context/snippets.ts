@@ -153,8 +153,4 @@ export class SnippetRing {
     }
     return this.slots.filter((s) => chosen.has(s));
   }
-
-  clear(): void {
-    this.slots.length = 0;
-  }
 }

@@ -11,6 +11,7 @@
  *   the start of the prefix, as if the current file quoted it; languages without line comments get none.
  */
 
+import { commentSyntaxFor } from '../../../../common/commentSyntax';
 import type { RepoTokens } from '../../model/engines';
 import type { Snippet, SnippetRing } from '../context/snippets';
 
@@ -31,57 +32,6 @@ export interface OtherFilesContext {
 }
 
 export const NO_OTHER_FILES: OtherFilesContext = { key: '', places: '', repo: [], notes: [], snippets: 0 };
-
-/** Line comment starts by LSP language id. */
-const LINE_COMMENTS: Record<string, string> = {
-  ...Object.fromEntries(
-    [
-      'c',
-      'cpp',
-      'csharp',
-      'dart',
-      'fsharp',
-      'go',
-      'groovy',
-      'java',
-      'javascript',
-      'javascriptreact',
-      'jsonc',
-      'kotlin',
-      'objective-c',
-      'objective-cpp',
-      'php',
-      'rust',
-      'scala',
-      'swift',
-      'typescript',
-      'typescriptreact',
-      'vue',
-    ].map((id) => [id, '//']),
-  ),
-  ...Object.fromEntries(
-    [
-      'coffeescript',
-      'dockerfile',
-      'elixir',
-      'julia',
-      'makefile',
-      'perl',
-      'powershell',
-      'python',
-      'r',
-      'ruby',
-      'shellscript',
-      'toml',
-      'yaml',
-    ].map((id) => [id, '#']),
-  ),
-  haskell: '--',
-  lua: '--',
-  sql: '--',
-  latex: '%',
-  erlang: '%',
-};
 
 /** How a file is named to the model. */
 export interface Naming {
@@ -117,7 +67,8 @@ export function otherFilesContext(ring: SnippetRing, request: OtherFilesRequest)
     tail = [repo.fileSep, ...tokenize(`${naming.path(request.uri)}\n`)];
     block = (s) => [repo.fileSep, ...tokenize(`${naming.path(s.uri)}\n${s.text}`)];
   } else {
-    const comment = LINE_COMMENTS[request.languageId];
+    // The table "Insert as comment" uses; languages with block comments only get no snippets.
+    const comment = commentSyntaxFor(request.languageId)?.line;
     if (comment === undefined) return NO_OTHER_FILES;
     block = (s) => tokenize(commented(comment, naming.path(s.uri), s.text));
   }

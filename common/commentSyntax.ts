@@ -1,5 +1,6 @@
 /**
- * How "Insert as comment" writes an answer in each language: a table of comment tokens per VS Code
+ * How "Insert as comment" writes an answer in each language (and which line comment other-file
+ * snippets are quoted in, on the server): a table of comment tokens per VS Code
  * languageId and a formatter, without `vscode` so both can be unit-tested.
  */
 
