@@ -318,7 +318,11 @@ async function runScenario(scenario, title) {
   const own = scenario.workspaceTrust === 'untrusted' ? await startUntrusted(scenario.id) : undefined;
   const server = own?.codeServer ?? /** @type {CodeServer} */ (codeServer);
   const userData = own?.userData ?? dirs.userData;
-  const workspace = own?.workspace ?? dirs.workspace;
+  // Each scenario opens a folder of its own: a shared one would restore the editors an earlier
+  // scenario left open (typed into, never saved), and a restored editor can take the front after
+  // the scenario opened its file.
+  const workspace = own?.workspace ?? join(dirs.workspace, scenario.id);
+  mkdirSync(workspace, { recursive: true });
   const settings = own?.settings ?? baseSettings;
   writeSettings(userData, settings);
   /** @type {import('playwright-core').Page[]} */

@@ -95,7 +95,8 @@ export default [
       const frame = await answerFrame(page, 60_000);
       await frame.waitForFunction(() => document.querySelectorAll('#footer li').length > 0, undefined, { timeout: 120_000 });
       const done = await answerState(frame);
-      t.log(`summary: ${JSON.stringify(done.text)}; ${JSON.stringify(done.footer)}`);
+      t.log(`${done.title}: ${JSON.stringify(done.text)}; ${JSON.stringify(done.footer)}`);
+      t.assert(done.title.includes('lruCache.ts'), `the panel answers for another file: ${done.title}`);
       t.assert(/least recently used|evict/i.test(done.text), `not a summary of the cache: ${done.text}`);
       t.assert(!/<\|im_(start|end)\|>/.test(done.text), `a template token leaked: ${done.text}`);
       t.assert(done.footer[0]?.startsWith('Answered by ') && done.footer[0].endsWith('(local)'), `footer: ${done.footer[0]}`);
