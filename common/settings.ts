@@ -12,7 +12,7 @@ export const settingsSchema = z.object({
       path: z.string().default(''),
       /** Context window of the llama.cpp context, in tokens. */
       contextSize: z.number().int().min(512).max(131072).default(4096),
-      /** CPU threads for llama.cpp. 0 lets the server choose: all cores but one, at most 8. */
+      /** CPU threads for llama.cpp. 0 lets the server choose by measurement, per phase (server/src/model/threadTuner.ts). */
       threads: z.number().int().min(0).max(256).default(0),
       /**
        * Recent places (documents, or distant windows of one) whose KV cache inline completion keeps,

@@ -4,6 +4,7 @@ import type { PriorityGate } from '../util/gate';
 import type { ChatMessage, ChatOptions, ChatResult } from './engines';
 import { evaluatePrompt } from './evaluatePrompt';
 import type { PrefillPacer } from './prefillPacer';
+import type { ThreadTuner } from './threadTuner';
 
 /** How one answer runs on its sequence. */
 export interface ChatRunOptions extends ChatOptions {
@@ -13,6 +14,8 @@ export interface ChatRunOptions extends ChatOptions {
   promptChunk?: number;
   /** Sizes the batches by measured speed instead (a waiting completion gets in sooner). */
   pacer?: PrefillPacer;
+  /** Chooses the thread counts (the prompt's batches are measured; the generation, which waits on the gate, is not). */
+  threads?: ThreadTuner;
 }
 
 /**
@@ -47,7 +50,12 @@ export async function chatOnSequence(
   // Smaller batches than a completion's: a completion that arrives waits for at most one of
   // them (about 0.3 s on the 0.5B shape with 1 thread), at a few percent of summary speed.
   const chunk = options.promptChunk ?? options.pacer ?? 64;
-  await evaluatePrompt(sequence, prompt, { chunk, signal: options.signal, beforeBatch: () => options.gate.idle() });
+  await evaluatePrompt(sequence, prompt, {
+    chunk,
+    signal: options.signal,
+    beforeBatch: () => options.gate.idle(),
+    threads: options.threads,
+  });
 
   const generated: Token[] = [];
   let text = '';
@@ -55,6 +63,7 @@ export async function chatOnSequence(
   await options.gate.idle();
   throwIfAborted(options.signal);
   const generationStarted = performance.now();
+  options.threads?.use('generation', false);
   for await (const token of sequence.evaluate([prompt[prompt.length - 1]], {
     temperature: 0,
     repeatPenalty: { punishTokens: () => generated.slice(-64), penalty: 1.1 },
@@ -77,6 +86,8 @@ export async function chatOnSequence(
       aborted = true;
       break;
     }
+    // A completion that ran meanwhile may have set another count for its prompt.
+    options.threads?.use('generation', false);
   }
   return {
     text,

@@ -17,16 +17,29 @@ export const BATCH_SIZE = 512;
 export const FLASH_ATTENTION = true;
 
 /**
- * Threads when the setting is 0 ("let the server choose"): all cores but one, which is left to the
- * editor. llama.cpp's threads spin-wait for each other at every step, so when the editor or a
- * language server takes a core that one of them needs, every step waits for it: on 2 cores with a
- * busy neighbour, 2 threads decoded at 1-5 tokens/s where 1 thread kept 10-38. On a quiet 2-core
- * machine 1 thread decodes as fast as 2 (decoding is bound by memory bandwidth) and prefills about
- * 1.6× slower.
+ * All cores but one (at most 8), which is left to the editor. llama.cpp's threads spin-wait for each
+ * other at every step, so when the editor or a language server takes a core that one of them needs,
+ * every step waits for it: on 2 cores with a busy neighbour, 2 threads decoded at 1-5 tokens/s where
+ * 1 thread kept 10-38. On a quiet 2-core machine 1 thread decodes as fast as 2 or faster (decoding
+ * is bound by memory bandwidth) and prefills about 1.6× slower.
  */
 export function defaultThreads(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(cores - 1, 8));
+  return Math.max(1, Math.min(cores - 1, MAX_THREADS));
 }
+
+/**
+ * The thread counts the server chooses from when `model.threads` is 0 (a `ThreadTuner`
+ * measures them): {@link defaultThreads} and all cores (at most 8). With a count set, or on one
+ * core, only that one.
+ */
+export function threadCandidates(setting: number, cores = availableParallelism()): number[] {
+  if (setting > 0) return [setting];
+  const spare = defaultThreads(cores);
+  const all = Math.max(1, Math.min(cores, MAX_THREADS));
+  return spare === all ? [spare] : [spare, all];
+}
+
+const MAX_THREADS = 8;
 
 /** Options of `llama.loadModel`. */
 export function modelLoadOptions(path: string): LlamaModelOptions {
@@ -35,12 +48,19 @@ export function modelLoadOptions(path: string): LlamaModelOptions {
   return { modelPath: path, useMmap: false };
 }
 
-/** Options of `model.createContext`. */
-export function contextOptions(settings: Settings['model'], sequences: number): LlamaContextOptions {
+/**
+ * Options of `model.createContext`. With more than one thread count to choose from, the context may
+ * use up to the most of them, and the `ThreadTuner` sets each evaluation's count.
+ */
+export function contextOptions(
+  settings: Settings['model'],
+  sequences: number,
+  threads = threadCandidates(settings.threads),
+): LlamaContextOptions {
   return {
     contextSize: settings.contextSize,
     sequences,
-    threads: settings.threads > 0 ? settings.threads : defaultThreads(),
+    threads: threads.length === 1 ? threads[0] : { ideal: Math.max(...threads), min: 1 },
     flashAttention: FLASH_ATTENTION,
     batchSize: BATCH_SIZE,
   };

@@ -1,6 +1,7 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { throwIfAborted } from '../util/abort';
 import type { PrefillPacer } from './prefillPacer';
+import type { ThreadTuner } from './threadTuner';
 
 export interface EvaluatePromptOptions {
   /** Prompt tokens per llama.cpp batch, or a pacer that sizes each batch by measured speed; the signal is checked between batches. */
@@ -8,6 +9,8 @@ export interface EvaluatePromptOptions {
   signal: AbortSignal;
   /** Awaited before each batch: a summary waits here while a completion runs. */
   beforeBatch?: () => Promise<void>;
+  /** Chooses each batch's thread count and is told what it cost. */
+  threads?: ThreadTuner;
 }
 
 /**
@@ -31,9 +34,12 @@ export async function evaluatePrompt(sequence: LlamaContextSequence, prompt: Tok
     throwIfAborted(options.signal);
     const size = pacer ? pacer.size() : (options.chunk as number);
     const batch = pending.slice(start, start + size);
+    const threads = options.threads?.use('prompt');
     const began = performance.now();
     await sequence.evaluateWithoutGeneratingNewTokens(batch);
-    pacer?.record(batch.length, performance.now() - began);
+    const ms = performance.now() - began;
+    pacer?.record(batch.length, ms);
+    if (threads !== undefined) options.threads!.record('prompt', threads, batch.length, ms);
     start += batch.length;
   }
   throwIfAborted(options.signal);

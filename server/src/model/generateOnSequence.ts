@@ -3,6 +3,7 @@ import { AbortedError, throwIfAborted } from '../util/abort';
 import type { GenerateOptions, GenerateResult, StopReason } from './engines';
 import { evaluatePrompt } from './evaluatePrompt';
 import type { PrefillPacer } from './prefillPacer';
+import type { ThreadTuner } from './threadTuner';
 
 /**
  * Prompt tokens evaluated per llama.cpp batch when the caller gives no pacer. Between batches the
@@ -25,6 +26,8 @@ export async function generateOnSequence(
   pacer?: PrefillPacer,
   /** Tokens that end the generation as end-of-generation tokens do (another file's separator). */
   stopTokens: readonly number[] = [],
+  /** Chooses the thread counts of the prompt's batches and of the generation, and learns from them. */
+  threads?: ThreadTuner,
 ): Promise<GenerateResult> {
   // Token ids come from the model's own tokenizer; node-llama-cpp brands them as Token.
   const prompt = promptIds as Token[];
@@ -33,17 +36,25 @@ export async function generateOnSequence(
   throwIfAborted(options.signal);
   if (prompt.length === 0) throw new Error('generate: the prompt is empty');
 
-  const reuse = await evaluatePrompt(sequence, prompt, { chunk: options.promptChunk ?? pacer ?? PROMPT_CHUNK, signal: options.signal });
+  const reuse = await evaluatePrompt(sequence, prompt, {
+    chunk: options.promptChunk ?? pacer ?? PROMPT_CHUNK,
+    signal: options.signal,
+    threads,
+  });
 
   const generated: Token[] = [];
   let text = '';
   let stopReason: StopReason = 'maxTokens';
   let firstTokenMs: number | undefined;
   const last = prompt[prompt.length - 1];
+  const generationThreads = threads?.use('generation');
+  const generationStarted = performance.now();
+  let steps = 0;
   // yieldEogToken: without it node-llama-cpp ends the stream at an end-of-generation token
   // without showing it, and neither the stop reason nor `ignoreEog` could be honoured.
   for await (const token of sequence.evaluate([last], { temperature: 0, yieldEogToken: true })) {
     firstTokenMs ??= elapsed();
+    steps += 1;
     if (options.signal.aborted) {
       stopReason = 'aborted';
       break;
@@ -65,6 +76,8 @@ export async function generateOnSequence(
       break;
     }
   }
+  // Each step evaluated one token (the prompt's last, then each generated one but the last).
+  if (generationThreads !== undefined) threads!.record('generation', generationThreads, steps, performance.now() - generationStarted);
   if (stopReason === 'aborted') throw new AbortedError();
   return {
     text,

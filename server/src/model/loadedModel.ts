@@ -6,7 +6,7 @@ import { AbortedError } from '../util/abort';
 import type { PriorityGate } from '../util/gate';
 import { Mutex } from '../util/mutex';
 import { chatOnSequence } from './chatOnSequence';
-import { contextOptions, contextSequences, modelLoadOptions } from './contextOptions';
+import { contextOptions, contextSequences, modelLoadOptions, threadCandidates } from './contextOptions';
 import type { ChatEngine, CompletionEngine, FimTokens, GenerateResult, RepoTokens } from './engines';
 import { repoTokens } from './repoTokens';
 import type { GgufInfo } from './gguf/ggufHeader';
@@ -14,6 +14,7 @@ import { evaluatePrompt } from './evaluatePrompt';
 import { generateOnSequence } from './generateOnSequence';
 import { PrefillPacer } from './prefillPacer';
 import { SequencePool } from './sequencePool';
+import { measureThreads, type PhaseCosts, type ThreadPhase, ThreadTuner } from './threadTuner';
 import { loadLlama, nodeLlamaCpp } from './llama';
 
 /** What a loaded file is used for: each role gets a lane (its sequences and the queue in front of them). */
@@ -56,6 +57,8 @@ export class LoadedModel {
     roles: readonly ModelRole[],
     private readonly gate: PriorityGate,
     cachedPlaces: number,
+    /** Chooses the thread count of each prompt batch and each generation by measuring them. */
+    private readonly threads: ThreadTuner,
   ) {
     // The completion's quick sequence holds a short prompt that is cheap to lose, so a summary of the
     // same model reads on it instead of a sequence of its own: one context's KV memory less (about
@@ -95,7 +98,18 @@ export class LoadedModel {
     const llama = await loadLlama(log);
     const model = await llama.loadModel(modelLoadOptions(path));
     try {
-      const context = await model.createContext(contextOptions(settings, contextSequences(roles, settings.cachedPlaces)));
+      const candidates = threadCandidates(settings.threads);
+      // node-llama-cpp gives each evaluation at most `maxThreads` (0: the context's own count), so
+      // the tuner sets it before each one; a context created now may use up to the most of them.
+      llama.maxThreads = candidates.length > 1 ? Math.max(...candidates) : 0;
+      const context = await model.createContext(contextOptions(settings, contextSequences(roles, settings.cachedPlaces), candidates));
+      const threads = new ThreadTuner(
+        candidates,
+        (count) => {
+          llama.maxThreads = count;
+        },
+        (phase, count, costs) => log.info(`threads: ${count} for ${PHASE_NAMES[phase]} of ${checked.name} (${describeCosts(costs)})`),
+      );
       const infill = model.tokens.infill;
       const fim =
         infill.prefix != null && infill.suffix != null && infill.middle != null
@@ -116,7 +130,20 @@ export class LoadedModel {
       };
       const { resolveChatWrapper } = await nodeLlamaCpp();
       const repo = fim ? repoTokens(model) : undefined;
-      return new LoadedModel(model, context, resolveChatWrapper(model), info, fim, repo, roles, gate, settings.cachedPlaces);
+      const loaded = new LoadedModel(
+        model,
+        context,
+        resolveChatWrapper(model),
+        info,
+        fim,
+        repo,
+        roles,
+        gate,
+        settings.cachedPlaces,
+        threads,
+      );
+      await loaded.measureThreads();
+      return loaded;
     } catch (error) {
       await model.dispose();
       throw error;
@@ -157,7 +184,7 @@ export class LoadedModel {
             this.guard(options.signal, (signal) => {
               const tokens = withBos(prompt);
               const run = (sequence: LlamaContextSequence): Promise<GenerateResult> =>
-                generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer, stopTokens);
+                generateOnSequence(model, sequence, tokens, { ...options, signal }, lane.pacer, stopTokens, this.threads);
               if (!options.quick) return run(places.take(tokens).sequence);
               if (!quickQueue.busy) return quickQueue.run(() => run(lane.quick!));
               // A summary is reading on the quick sequence: the least recently used place answers.
@@ -175,7 +202,12 @@ export class LoadedModel {
           this.guard(signal, async (signal) => {
             const tokens = withBos(prompt) as Token[];
             const evaluate = async (sequence: LlamaContextSequence, beforeBatch?: () => Promise<void>): Promise<number> =>
-              Math.max(0, tokens.length - 1 - (await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal, beforeBatch })));
+              Math.max(
+                0,
+                tokens.length -
+                  1 -
+                  (await evaluatePrompt(sequence, tokens, { chunk: lane.pacer, signal, beforeBatch, threads: this.threads })),
+              );
             const old = replacing && places.holding(withBos(replacing));
             if (!old) return evaluate(places.take(tokens).sequence);
             // A summary reads on the quick sequence: try again at the next pause.
@@ -213,10 +245,30 @@ export class LoadedModel {
       answer: (messages, options) =>
         lane.queue.run(() =>
           this.guard(options.signal, (signal) =>
-            chatOnSequence(model, this.chatWrapper, lane.sequence, messages, { ...options, signal, gate: this.gate, pacer: lane.pacer }),
+            chatOnSequence(model, this.chatWrapper, lane.sequence, messages, {
+              ...options,
+              signal,
+              gate: this.gate,
+              pacer: lane.pacer,
+              threads: this.threads,
+            }),
           ),
         ),
     };
+  }
+
+  /**
+   * Measures each thread count the tuner may choose on a sequence nobody uses yet (a short prompt
+   * and a few generation steps each, about half a second on a slow 2-core CPU), so that the first
+   * requests already use the faster ones; the tuner goes on measuring every request.
+   */
+  private async measureThreads(): Promise<void> {
+    if (this.threads.candidates.length < 2) return;
+    const lane = this.lanes.get('completion') ?? this.lanes.get('chat')!;
+    const sequence = lane.quick ?? lane.sequence;
+    let tokens = this.model.tokenize(THREADS_SAMPLE);
+    while (tokens.length < THREADS_SAMPLE_TOKENS) tokens = [...tokens, ...tokens];
+    await measureThreads(sequence, tokens.slice(0, THREADS_SAMPLE_TOKENS), this.threads);
   }
 
   /**
@@ -251,3 +303,18 @@ export class LoadedModel {
     return job(AbortSignal.any([signal, this.retired.signal]));
   }
 }
+
+const PHASE_NAMES: Record<ThreadPhase, string> = { prompt: 'reading prompts', generation: 'generating' };
+
+function describeCosts(costs: PhaseCosts): string {
+  return [...costs].map(([count, ms]) => `${count}: ${ms.toPrecision(2)} ms/token`).join(', ');
+}
+
+/** Code the thread counts are measured on (its tokens, repeated to {@link THREADS_SAMPLE_TOKENS}). */
+const THREADS_SAMPLE = `export function sum(values: number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+`;
+const THREADS_SAMPLE_TOKENS = 64;
