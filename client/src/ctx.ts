@@ -1,6 +1,14 @@
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
-import { StatusNotification, type StatusParams } from '../../common/protocol';
+import {
+  type BackgroundTrace,
+  BackgroundTraceNotification,
+  type CompletionTrace,
+  CompletionTraceNotification,
+  StatusNotification,
+  type StatusParams,
+  type ViewedParams,
+} from '../../common/protocol';
 import type { SlmAssistApi } from './api';
 import { completionsEnabled, disabledLanguages, readSection, restrictedMode, SECTION, SettingsWarnings } from './config';
 import { CrashErrorHandler, type CrashListener } from './errorHandler';
@@ -22,6 +30,9 @@ export class Ctx implements CrashListener {
   readonly client: LanguageClient;
   private readonly crashes = new RestartBudget();
   private readonly statusEvents = new vscode.EventEmitter<StatusParams>();
+  private readonly viewEvents = new vscode.EventEmitter<ViewedParams>();
+  private readonly completionTraces = new vscode.EventEmitter<CompletionTrace>();
+  private readonly backgroundTraces = new vscode.EventEmitter<BackgroundTrace>();
   private lastStatus?: StatusParams;
   private readonly settingsWarnings: SettingsWarnings;
   private hasRun = false;
@@ -42,13 +53,18 @@ export class Ctx implements CrashListener {
       this.log,
       this.statusBar,
       this.statusEvents,
+      this.viewEvents,
+      this.completionTraces,
+      this.backgroundTraces,
+      onNotification(this.client, CompletionTraceNotification, (trace) => this.completionTraces.fire(trace)),
+      onNotification(this.client, BackgroundTraceNotification, (trace) => this.backgroundTraces.fire(trace)),
       onNotification(this.client, StatusNotification, (status) => {
         this.lastStatus = status;
         this.statusBar.setStatus(status);
         this.statusEvents.fire(status);
       }),
       this.client.onDidChangeState(({ newState }) => this.onClientState(newState)),
-      new ViewTracker(this.client),
+      new ViewTracker(this.client, (params) => this.viewEvents.fire(params)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
         this.statusBar.setCompletionsEnabled(completionsEnabled());
@@ -109,6 +125,9 @@ export class Ctx implements CrashListener {
         return status();
       },
       onDidChangeStatus: this.statusEvents.event,
+      onDidReportView: this.viewEvents.event,
+      onDidCompleteRequest: this.completionTraces.event,
+      onDidBackgroundWork: this.backgroundTraces.event,
     };
   }
 

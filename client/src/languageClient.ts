@@ -69,11 +69,17 @@ export function createLanguageClient(
 
 /**
  * Tells the server that this client shows invalid settings itself (with an "Open Settings"
- * button), so the server only logs them. Other LSP clients get the server's own message.
+ * button), so the server only logs them. Other LSP clients get the server's own message. With
+ * `SLM_ASSIST_COMPLETION_TRACES=1` it also asks for completion traces.
  */
 const settingsProblemsFeature: StaticFeature = {
   fillClientCapabilities(capabilities: ClientCapabilities): void {
-    capabilities.experimental = { ...(capabilities.experimental as object | undefined), slmAssist: { showsSettingsProblems: true } };
+    // The end-to-end tests read what the server did from its traces (SlmAssistApi); nobody else needs them.
+    const completionTraces = process.env.SLM_ASSIST_COMPLETION_TRACES === '1';
+    capabilities.experimental = {
+      ...(capabilities.experimental as object | undefined),
+      slmAssist: { showsSettingsProblems: true, ...(completionTraces ? { completionTraces } : {}) },
+    };
   },
   initialize(): void {},
   getState(): FeatureState {

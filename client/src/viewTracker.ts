@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { ClipboardNotification, ViewedNotification } from '../../common/protocol';
+import { ClipboardNotification, ViewedNotification, type ViewedParams } from '../../common/protocol';
 import { SECTION } from './config';
 import { DOCUMENT_SCHEMES } from './languageClient';
 import { sendNotification } from './protocol';
@@ -21,7 +21,11 @@ export class ViewTracker implements vscode.Disposable {
   private lastClipboard?: string;
   private readonly disposables: vscode.Disposable[];
 
-  constructor(private readonly client: LanguageClient) {
+  constructor(
+    private readonly client: LanguageClient,
+    /** Called after each `slmAssist/viewed` went out. */
+    private readonly reported: (params: ViewedParams) => void = () => undefined,
+  ) {
     this.disposables = [
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
       vscode.window.onDidChangeTextEditorVisibleRanges((event) => {
@@ -43,8 +47,12 @@ export class ViewTracker implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     const range = editor?.visibleRanges[0];
     if (editor && range && DOCUMENT_SCHEMES.includes(editor.document.uri.scheme)) {
-      const line = Math.floor((range.start.line + range.end.line) / 2);
-      await sendNotification(this.client, ViewedNotification, { textDocument: { uri: editor.document.uri.toString() }, line });
+      const params: ViewedParams = {
+        textDocument: { uri: editor.document.uri.toString() },
+        line: Math.floor((range.start.line + range.end.line) / 2),
+      };
+      await sendNotification(this.client, ViewedNotification, params);
+      this.reported(params);
     }
     if (!clipboardContextOn()) return;
     const text = (await vscode.env.clipboard.readText()).split('\n').slice(0, CLIPBOARD_LINES).join('\n');

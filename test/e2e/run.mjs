@@ -188,6 +188,8 @@ Object.assign(env, {
   TMPDIR: dirs.tmp,
   EXTENSIONS_GALLERY: '{}',
   SLM_E2E_REPORT: join(runDir, 'integration-report.json'),
+  // The server's completion traces, which the integration suite reads through the extension's API.
+  SLM_ASSIST_COMPLETION_TRACES: '1',
   ...(known ? { SLM_E2E_MODEL: known.path, SLM_E2E_PROMPT: known.prompt, SLM_E2E_CONTINUATION: known.continuation } : {}),
 });
 

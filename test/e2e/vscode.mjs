@@ -49,6 +49,8 @@ try {
     extensionTestsPath: testsPath,
     extensionTestsEnv: {
       SLM_E2E_REPORT: report,
+      // The server's completion traces, which the integration suite reads through the extension's API.
+      SLM_ASSIST_COMPLETION_TRACES: '1',
       ...(known ? { SLM_E2E_MODEL: known.path, SLM_E2E_PROMPT: known.prompt, SLM_E2E_CONTINUATION: known.continuation } : {}),
     },
     launchArgs: [

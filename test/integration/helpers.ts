@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { StatusParams } from '../../common/protocol';
+import type { BackgroundTrace, CompletionTrace, StatusParams, ViewedParams } from '../../common/protocol';
 
 /** The extension's id: `publisher.name` from package.json. */
 export const EXTENSION_ID = 'slm-assist.slm-assist';
@@ -13,6 +13,22 @@ export interface SlmAssistTestApi {
   readonly status?: StatusParams;
   /** Fires on every status notification from the server. */
   readonly onDidChangeStatus?: vscode.Event<StatusParams>;
+  /** After each `slmAssist/viewed` the extension sent. */
+  readonly onDidReportView?: vscode.Event<ViewedParams>;
+  /** The server's traces (with `SLM_ASSIST_COMPLETION_TRACES=1`, which the runners set). */
+  readonly onDidCompleteRequest?: vscode.Event<CompletionTrace>;
+  readonly onDidBackgroundWork?: vscode.Event<BackgroundTrace>;
+}
+
+/** The next event that `matches`, as a promise (subscribe before causing it). */
+export function nextEvent<T>(event: vscode.Event<T>, matches: (value: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = event((value) => {
+      if (!matches(value)) return;
+      listener.dispose();
+      resolve(value);
+    });
+  });
 }
 
 /** The known model the tests run against, from the environment the e2e runner sets. */
