@@ -2,13 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import {
   acceptInlineSuggestion,
-  activateExtension,
   closeAllEditors,
-  knownModel,
   openTypeScriptEditor,
   typeAtEnd,
-  useModel,
   waitForModelReady,
+  withKnownModel,
   type KnownModel,
   type SlmAssistTestApi,
 } from './helpers';
@@ -22,13 +20,7 @@ describe('inline completion with the known model', function () {
   let api: SlmAssistTestApi | undefined;
 
   before(async function () {
-    const known = knownModel();
-    // Without a generated model there is nothing to assert; the runner says which variables to set.
-    if (!known) this.skip();
-    model = known;
-    api = await activateExtension();
-    await useModel(model.path);
-    await waitForModelReady(api);
+    ({ model, api } = await withKnownModel(this));
   });
 
   afterEach(closeAllEditors);

@@ -141,3 +141,16 @@ export async function closeAllEditors(): Promise<void> {
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/**
+ * For a suite's `before`: the known model loaded, with the extension's API; skips the suite when
+ * the runner provided no model (it says which variables to set).
+ */
+export async function withKnownModel(suite: Mocha.Context): Promise<{ model: KnownModel; api: SlmAssistTestApi | undefined }> {
+  const model = knownModel();
+  if (!model) suite.skip();
+  const api = await activateExtension();
+  await useModel(model.path);
+  await waitForModelReady(api);
+  return { model, api };
+}

@@ -2,14 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import {
   acceptInlineSuggestion,
-  activateExtension,
   closeAllEditors,
-  knownModel,
   nextEvent,
   openTypeScriptEditor,
   typeAtEnd,
-  useModel,
-  waitForModelReady,
+  withKnownModel,
   withTimeout,
   type KnownModel,
   type SlmAssistTestApi,
@@ -36,12 +33,7 @@ describe('other-file context from a file the user viewed', function () {
   let api: SlmAssistTestApi | undefined;
 
   before(async function () {
-    const known = knownModel();
-    if (!known) this.skip();
-    model = known;
-    api = await activateExtension();
-    await useModel(model.path);
-    await waitForModelReady(api);
+    ({ model, api } = await withKnownModel(this));
   });
 
   afterEach(closeAllEditors);
